@@ -1,0 +1,469 @@
+package apptivo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultBaseURL is Apptivo's public API host.
+const DefaultBaseURL = "https://api.apptivo.com"
+
+const (
+	customersPath     = "/app/dao/v6/customers"
+	customersObjectID = "3" // the reference page's objectId=4 is a copy error; Apptivo's clients send 3
+)
+
+// Credentials is one person's Apptivo key pair. Its printed forms never show
+// the keys, so a stray log line can't leak them.
+type Credentials struct {
+	APIKey    string
+	AccessKey string
+}
+
+func (c Credentials) String() string {
+	tail := c.APIKey
+	if len(tail) > 4 {
+		tail = tail[len(tail)-4:]
+	} else {
+		tail = ""
+	}
+	return "apptivo.Credentials{…" + tail + "}"
+}
+
+// GoString covers %#v, which would otherwise print the fields.
+func (c Credentials) GoString() string { return c.String() }
+
+// Client speaks Apptivo's customers API. It is safe for concurrent use; one
+// shared Client per process, with WithCredentials per signed-in person.
+type Client struct {
+	base          *url.URL
+	http          *http.Client
+	creds         Credentials
+	maxBody       int64
+	attempts      int           // for reads; updates are never repeated
+	backoff       time.Duration // first pause between read attempts
+	maxBackoff    time.Duration
+	maxRetryAfter time.Duration // a longer Retry-After is reported, not waited for
+	userAgent     string
+}
+
+// Option configures a Client.
+type Option func(*Client) error
+
+// WithBaseURL points the client at another host (the simulator, a proxy, api2.apptivo.com).
+func WithBaseURL(raw string) Option {
+	return func(c *Client) error {
+		u, err := url.Parse(strings.TrimRight(raw, "/"))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("apptivo: base URL %q must be an absolute http(s) URL", raw)
+		}
+		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("apptivo: base URL must not carry user info, a query or a fragment")
+		}
+		c.base = u
+		return nil
+	}
+}
+
+// WithHTTPClient replaces the default HTTP client (which has timeouts at both
+// the client and the transport level).
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) error {
+		if hc == nil {
+			return errors.New("apptivo: nil http.Client")
+		}
+		c.http = hc
+		return nil
+	}
+}
+
+// WithCredentials sets the key pair sent with every call.
+func WithCredentials(cr Credentials) Option {
+	return func(c *Client) error { c.creds = cr; return nil }
+}
+
+// WithRetries sets how often a read is tried in all (>= 1) and the pauses
+// between tries (doubling from first up to max).
+func WithRetries(attempts int, first, max time.Duration) Option {
+	return func(c *Client) error {
+		if attempts < 1 || first < 0 || max < first {
+			return errors.New("apptivo: invalid retry settings")
+		}
+		c.attempts, c.backoff, c.maxBackoff = attempts, first, max
+		return nil
+	}
+}
+
+// WithMaxRetryAfter caps how long a read waits when Apptivo says Retry-After.
+func WithMaxRetryAfter(d time.Duration) Option {
+	return func(c *Client) error { c.maxRetryAfter = d; return nil }
+}
+
+// WithMaxResponseBytes caps the size of an answer the client will read.
+func WithMaxResponseBytes(n int64) Option {
+	return func(c *Client) error {
+		if n < 1024 {
+			return errors.New("apptivo: response cap below 1 KiB")
+		}
+		c.maxBody = n
+		return nil
+	}
+}
+
+// NewClient builds a client; without options it talks to DefaultBaseURL.
+func NewClient(opts ...Option) (*Client, error) {
+	c := &Client{
+		http:          DefaultHTTPClient(),
+		maxBody:       8 << 20,
+		attempts:      3,
+		backoff:       300 * time.Millisecond,
+		maxBackoff:    2 * time.Second,
+		maxRetryAfter: 5 * time.Second,
+		userAgent:     "customer-desk/1",
+	}
+	if err := WithBaseURL(DefaultBaseURL)(c); err != nil {
+		return nil, err
+	}
+	for _, o := range opts {
+		if err := o(c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// DefaultHTTPClient bounds every stage of a call: Apptivo is known to be slow
+// at times, but a hung connection must never hold a sales person's page.
+func DefaultHTTPClient() *http.Client {
+	return &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   5 * time.Second,
+			ResponseHeaderTimeout: 25 * time.Second,
+			ExpectContinueTimeout: time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConnsPerHost:   16,
+			ForceAttemptHTTP2:     true,
+		},
+		// Apptivo has no reason to redirect an API call; following one could
+		// replay the form body with the keys to another host.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// WithCredentials returns a copy of the client that uses another key pair and
+// shares everything else (connections included).
+func (c *Client) WithCredentials(cr Credentials) *Client {
+	cp := *c
+	cp.creds = cr
+	return &cp
+}
+
+// Credentials returns the key pair in use.
+func (c *Client) Credentials() Credentials { return c.creds }
+
+// BaseURL returns the API host the client talks to.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// GetConfig reads the customer app's configuration: the phone, email and
+// address types. Missing or odd lists fall back to the built-in types.
+func (c *Client) GetConfig(ctx context.Context) (*Config, error) {
+	body, err := c.read(ctx, "getConfigData", url.Values{})
+	if err != nil {
+		return nil, err
+	}
+	return parseConfig(body), nil
+}
+
+// CheckCredentials proves a key pair with one cheap call, returning the
+// config it read on the way so the caller can cache it.
+func (c *Client) CheckCredentials(ctx context.Context) (*Config, error) {
+	return c.GetConfig(ctx)
+}
+
+// GetCustomer reads one customer by its numeric id.
+func (c *Client) GetCustomer(ctx context.Context, id string) (*Customer, error) {
+	if !isDigits(id) {
+		return nil, &Error{Kind: KindNotFound, Action: "getById", Reason: "not a customer id"}
+	}
+	body, err := c.read(ctx, "getById", url.Values{"customerId": {id}, "objectId": {customersObjectID}})
+	if err != nil {
+		return nil, err
+	}
+	cust, err := decodeCustomerAnswer(body)
+	if err != nil {
+		// Apptivo answers an unknown id with an empty object rather than an error.
+		if errors.Is(err, errNoCustomer) {
+			return nil, &Error{Kind: KindNotFound, Action: "getById"}
+		}
+		return nil, &Error{Kind: KindUnexpected, Action: "getById", Err: err}
+	}
+	return cust, nil
+}
+
+// Page is one page of customers and the total count of matches.
+type Page struct {
+	Customers []*Customer
+	Total     int
+}
+
+// SearchCustomers finds customers by text (name, number, phone, email...).
+// Empty text lists every customer.
+func (c *Client) SearchCustomers(ctx context.Context, text string, start, count int) (*Page, error) {
+	if start < 0 {
+		start = 0
+	}
+	if count < 1 || count > 100 {
+		count = 25
+	}
+	params := url.Values{
+		"startIndex": {strconv.Itoa(start)},
+		"numRecords": {strconv.Itoa(count)},
+		"objectId":   {customersObjectID},
+	}
+	action := "getAll"
+	if strings.TrimSpace(text) != "" {
+		action = "getAllBySearchText"
+		params.Set("searchText", strings.TrimSpace(text))
+	}
+	body, err := c.read(ctx, action, params)
+	if err != nil {
+		return nil, err
+	}
+	var answer struct {
+		Data  *[]json.RawMessage `json:"data"`
+		Count *json.Number       `json:"countOfRecords"`
+	}
+	if err := json.Unmarshal(body, &answer); err != nil || answer.Data == nil {
+		return nil, &Error{Kind: KindUnexpected, Action: action, Reason: "answer has no customer list"}
+	}
+	page := &Page{Customers: make([]*Customer, 0, len(*answer.Data))}
+	for _, raw := range *answer.Data {
+		cust, err := ParseCustomer(raw)
+		if err != nil {
+			return nil, &Error{Kind: KindUnexpected, Action: action, Err: err}
+		}
+		page.Customers = append(page.Customers, cust)
+	}
+	page.Total = len(page.Customers) + start
+	if answer.Count != nil {
+		if n, err := answer.Count.Int64(); err == nil && n >= 0 {
+			page.Total = int(n)
+		}
+	}
+	return page, nil
+}
+
+// UpdateCustomer sends one update call. It is never retried automatically:
+// a write that timed out may still have landed, and only the person can
+// decide to send it again.
+func (c *Client) UpdateCustomer(ctx context.Context, u *Update) (*Customer, error) {
+	query, body, err := u.Params()
+	if err != nil {
+		return nil, &Error{Kind: KindUnexpected, Action: "update", Err: err}
+	}
+	answer, err := c.do(ctx, "update", query, body)
+	if err != nil {
+		return nil, err
+	}
+	cust, err := decodeCustomerAnswer(answer)
+	if err != nil {
+		return nil, &Error{Kind: KindUnexpected, Action: "update", Reason: "answer holds no customer record"}
+	}
+	return cust, nil
+}
+
+// read performs a read call, retrying transient failures with capped,
+// doubling pauses and honouring Retry-After and the context.
+func (c *Client) read(ctx context.Context, action string, params url.Values) ([]byte, error) {
+	query := url.Values{"a": {action}}
+	pause := c.backoff
+	for attempt := 1; ; attempt++ {
+		body, err := c.do(ctx, action, query, params)
+		if err == nil {
+			return body, nil
+		}
+		var ae *Error
+		if !errors.As(err, &ae) || attempt >= c.attempts || ctx.Err() != nil {
+			return nil, err
+		}
+		wait := pause
+		switch ae.Kind {
+		case KindUnavailable:
+		case KindRateLimited:
+			if ae.RetryAfter > c.maxRetryAfter {
+				return nil, err // the caller can tell the person how long to wait
+			}
+			wait = max(wait, ae.RetryAfter)
+		default:
+			return nil, err
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err // the context ended; the last Apptivo error says more
+		}
+		pause = min(pause*2, c.maxBackoff)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// do sends one call: selectors in the query string, data and credentials in
+// a form body, so keys never sit in a URL (nor in access logs on the way).
+func (c *Client) do(ctx context.Context, action string, query, body url.Values) ([]byte, error) {
+	secrets := []string{c.creds.APIKey, c.creds.AccessKey, url.QueryEscape(c.creds.APIKey), url.QueryEscape(c.creds.AccessKey)}
+	fail := func(kind Kind, status int, cause error) error {
+		return &Error{Kind: kind, Action: action, Status: status, Err: scrub(cause, secrets...)}
+	}
+
+	q := url.Values{}
+	for k, v := range query {
+		q[k] = v
+	}
+	q.Set("a", action)
+	form := url.Values{}
+	for k, v := range body {
+		form[k] = v
+	}
+	form.Set("apiKey", c.creds.APIKey)
+	form.Set("accessKey", c.creds.AccessKey)
+
+	endpoint := *c.base
+	endpoint.Path = strings.TrimRight(endpoint.Path, "/") + customersPath
+	endpoint.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint.String(), strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, fail(KindUnexpected, 0, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fail(KindUnavailable, 0, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if err != nil {
+		return nil, fail(KindUnavailable, resp.StatusCode, err)
+	}
+	if int64(len(data)) > c.maxBody {
+		return nil, &Error{Kind: KindUnexpected, Action: action, Status: resp.StatusCode, Reason: "answer too large"}
+	}
+
+	status := resp.StatusCode
+	reason := failureReason(data)
+	switch {
+	case status == http.StatusTooManyRequests:
+		return nil, &Error{Kind: KindRateLimited, Action: action, Status: status, Reason: scrubText(reason, secrets...), RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+	case status >= 500:
+		return nil, &Error{Kind: KindUnavailable, Action: action, Status: status, Reason: scrubText(reason, secrets...)}
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return nil, &Error{Kind: KindBadCredentials, Action: action, Status: status, Reason: scrubText(reason, secrets...)}
+	case status == http.StatusNotFound && action == "getById":
+		return nil, &Error{Kind: KindNotFound, Action: action, Status: status}
+	case status < 200 || status > 299:
+		return nil, &Error{Kind: KindUnexpected, Action: action, Status: status, Reason: scrubText(reason, secrets...)}
+	}
+
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		// Apptivo's own plugin reads an empty config answer as refused keys.
+		if action == "getConfigData" {
+			return nil, &Error{Kind: KindBadCredentials, Action: action, Status: status, Reason: "empty answer"}
+		}
+		return nil, &Error{Kind: KindUnexpected, Action: action, Status: status, Reason: "empty answer"}
+	}
+	if trimmed[0] != '{' || !json.Valid(trimmed) {
+		return nil, &Error{Kind: KindUnexpected, Action: action, Status: status, Reason: "answer is not JSON"}
+	}
+	if reason != "" || isFailure(trimmed) {
+		if reason == "" {
+			reason = "Apptivo reported a failure"
+		}
+		kind := classifyReason(reason)
+		if kind == KindNotFound && action != "getById" && action != "update" {
+			kind = KindUnexpected
+		}
+		return nil, &Error{Kind: kind, Action: action, Status: status, Reason: scrubText(reason, secrets...)}
+	}
+	return trimmed, nil
+}
+
+// failureReason returns the reason of a {"status":"FAILURE",...} body, if it is one.
+func failureReason(data []byte) string {
+	var f struct {
+		Status       string `json:"status"`
+		Reason       string `json:"reason"`
+		ErrorMessage string `json:"errorMessage"`
+		Message      string `json:"message"`
+	}
+	if json.Unmarshal(data, &f) != nil || !strings.EqualFold(f.Status, "FAILURE") {
+		return ""
+	}
+	for _, r := range []string{f.Reason, f.ErrorMessage, f.Message} {
+		if r != "" {
+			return truncate(r, 200)
+		}
+	}
+	return "Apptivo reported a failure"
+}
+
+func isFailure(data []byte) bool { return failureReason(data) != "" }
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// retryAfter reads Retry-After as seconds or an HTTP date.
+func retryAfter(v string) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+func isDigits(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,133 @@
+package apptivo
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+)
+
+func loadCustomer(t testing.TB) (*Customer, []byte) {
+	t.Helper()
+	data, err := os.ReadFile("testdata/customer.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = bytes.TrimSpace(data)
+	c, err := ParseCustomer(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, data
+}
+
+func TestCustomerRoundTripIsByteExact(t *testing.T) {
+	c, data := loadCustomer(t)
+	out, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out, data) {
+		t.Fatalf("round trip changed the record:\n got %s\nwant %s", out, data)
+	}
+	for _, want := range []string{
+		`12345678901234567890123`, `9007199254740993`, `1.0e+3`, `2.50`, `"customerCategoryId":null`,
+		`"annualRevenue":null`, `Grüße — 株式会社 \u003cb\u003e`, `{"x":"ü"}`,
+	} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("output lost %s", want)
+		}
+	}
+}
+
+func TestCustomerAccessors(t *testing.T) {
+	c, _ := loadCustomer(t)
+	if c.ID() != "1224395" || c.Name() != "Apptivo, Inc." || c.Number() != "60" || c.Status() != "Active" || c.Version() != "3" {
+		t.Fatalf("scalars: id=%q name=%q number=%q status=%q version=%q", c.ID(), c.Name(), c.Number(), c.Status(), c.Version())
+	}
+	phones := c.Phones()
+	if len(phones) != 2 || phones[1] != (Phone{Ref: "id:2", Number: "+44 20 7946 0958", Type: "Mobile", TypeCode: "PHONE_MOBILE"}) {
+		t.Fatalf("phones: %+v", phones)
+	}
+	emails := c.Emails()
+	if len(emails) != 2 || emails[0].Address != "ABC@berijam.com" || emails[1].Ref != "id:7" {
+		t.Fatalf("emails: %+v", emails)
+	}
+	addrs := c.Addresses()
+	want := Address{Ref: "id:15243737", Type: "Billing Address", TypeCode: "1", Line1: "22", Line2: "1", City: "texas",
+		State: "Alaska", StateCode: "AK", Zip: "43545", Country: "United States", CountryCode: "US"}
+	if len(addrs) != 1 || addrs[0] != want {
+		t.Fatalf("addresses: %+v", addrs)
+	}
+}
+
+func TestMissingAndMalformedSectionsReadAsEmpty(t *testing.T) {
+	c, err := ParseCustomer([]byte(`{"customerId":1,"phoneNumbers":null,"emailAddresses":"oops"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Phones()) != 0 || len(c.Emails()) != 0 || len(c.Addresses()) != 0 {
+		t.Fatal("expected empty sections")
+	}
+}
+
+func TestObjectRejectsNonObjects(t *testing.T) {
+	for _, in := range []string{`[]`, `"x"`, `{"a":1} {"b":2}`, `{"a":}`, ``} {
+		var o Object
+		if err := o.UnmarshalJSON([]byte(in)); err == nil {
+			t.Errorf("%q: expected an error", in)
+		}
+	}
+}
+
+func TestObjectDuplicateKeyKeepsLastValue(t *testing.T) {
+	var o Object
+	if err := o.UnmarshalJSON([]byte(`{"a":1,"b":2,"a":3}`)); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := o.MarshalJSON()
+	if string(out) != `{"a":3,"b":2}` {
+		t.Fatalf("got %s", out)
+	}
+}
+
+func TestObjectSetKeepsPositionAndDoesNotEscapeHTML(t *testing.T) {
+	var o Object
+	_ = o.UnmarshalJSON([]byte(`{"a":1,"customerName":"x","z":null}`))
+	if err := o.Set("customerName", "<script>alert(1)</script> & Co"); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := o.MarshalJSON()
+	if string(out) != `{"a":1,"customerName":"<script>alert(1)</script> & Co","z":null}` {
+		t.Fatalf("got %s", out)
+	}
+}
+
+func TestJSONEqual(t *testing.T) {
+	cases := []struct {
+		a, b string
+		want bool
+	}{
+		{`{"a":1,"b":[1,2]}`, `{"b":[1,2],"a":1}`, true},
+		{`{"a":9007199254740993}`, `{"a":9007199254740992}`, false},
+		{`{"a":null}`, `{}`, false},
+		{`{"a":[1,2]}`, `{"a":[2,1]}`, false},
+		{`{"a":"ü"}`, `{"a":"\u00fc"}`, true},
+		{`{"a":{"b":{"c":12345678901234567890123}}}`, `{"a":{"b":{"c":12345678901234567890123}}}`, true},
+	}
+	for _, tc := range cases {
+		if got := JSONEqual(json.RawMessage(tc.a), json.RawMessage(tc.b)); got != tc.want {
+			t.Errorf("JSONEqual(%s, %s) = %v", tc.a, tc.b, got)
+		}
+	}
+}
+
+func TestCredentialsNeverPrintKeys(t *testing.T) {
+	cr := Credentials{APIKey: "api-SECRET-1234", AccessKey: "access-SECRET-9876"}
+	for _, s := range []string{cr.String(), cr.GoString(), sprintf("%v", cr), sprintf("%+v", cr), sprintf("%#v", cr), sprintf("%s", cr)} {
+		if strings.Contains(s, "SECRET") || strings.Contains(s, "9876") {
+			t.Errorf("credentials leaked: %s", s)
+		}
+	}
+}
