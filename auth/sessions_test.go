@@ -1,0 +1,622 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	testEmail     = "alice.sales@example.com"
+	testAPIKey    = "a1b2c3d4-e5f6-7890-abcd-ef0123456789"
+	testAccessKey = "ZXhhbXBsZS1hY2Nlc3Mta2V5LXNlY3JldA-0000"
+)
+
+func testUser() User {
+	return User{Email: testEmail, Credentials: Credentials{APIKey: testAPIKey, AccessKey: testAccessKey}}
+}
+
+func newTestManager(t *testing.T, mut func(*Config)) (*Manager, *fakeClock) {
+	t.Helper()
+	clock := newFakeClock()
+	cfg := Config{SessionKey: bytes.Repeat([]byte{0x5a}, 32), Now: clock.Now}
+	if mut != nil {
+		mut(&cfg)
+	}
+	m, err := NewManager(cfg)
+	if err != nil {
+		t.Fatalf("NewManager: %v", err)
+	}
+	return m, clock
+}
+
+func (m *Manager) testClient() *client { return &client{name: m.name} }
+
+func signIn(t *testing.T, m *Manager, c *client, u User) {
+	t.Helper()
+	c.do(func(w http.ResponseWriter, r *http.Request) {
+		if err := m.SignIn(w, r, u); err != nil {
+			t.Fatalf("SignIn: %v", err)
+		}
+	})
+}
+
+func current(m *Manager, c *client) (*User, bool) {
+	var u *User
+	var ok bool
+	c.do(func(w http.ResponseWriter, r *http.Request) { u, ok = m.Current(r) })
+	return u, ok
+}
+
+func csrfToken(t *testing.T, m *Manager, c *client) string {
+	t.Helper()
+	var tok string
+	c.do(func(w http.ResponseWriter, r *http.Request) {
+		var err error
+		if tok, err = m.CSRFToken(w, r); err != nil {
+			t.Fatalf("CSRFToken: %v", err)
+		}
+	})
+	return tok
+}
+
+func checkCSRF(m *Manager, c *client, tok string) bool {
+	var ok bool
+	c.do(func(w http.ResponseWriter, r *http.Request) { ok = m.CheckCSRF(r, tok) })
+	return ok
+}
+
+func TestNewManagerValidation(t *testing.T) {
+	key := bytes.Repeat([]byte{1}, 32)
+	tests := []struct {
+		name    string
+		cfg     Config
+		wantErr string
+	}{
+		{"minimal", Config{SessionKey: key}, ""},
+		{"long key", Config{SessionKey: bytes.Repeat([]byte{1}, 64)}, ""},
+		{"missing key", Config{}, "SessionKey"},
+		{"short key", Config{SessionKey: key[:16]}, "SessionKey"},
+		{"negative idle", Config{SessionKey: key, IdleTimeout: -1}, "IdleTimeout"},
+		{"negative absolute", Config{SessionKey: key, AbsoluteTimeout: -1}, "AbsoluteTimeout"},
+		{"idle > absolute", Config{SessionKey: key, IdleTimeout: time.Hour, AbsoluteTimeout: time.Minute}, "IdleTimeout"},
+		{"negative max sessions", Config{SessionKey: key, MaxSessions: -5}, "MaxSessions"},
+		{"bad cookie name", Config{SessionKey: key, CookieName: "bad name;"}, "CookieName"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := NewManager(tt.cfg)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				if m.name != DefaultCookieName {
+					t.Errorf("cookie name = %q, want default", m.name)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "Config."+tt.wantErr) {
+				t.Fatalf("error = %v, want one naming Config.%s", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestSignInCurrentRoundTrip(t *testing.T) {
+	m, clock := newTestManager(t, nil)
+	c := m.testClient()
+	if u, ok := current(m, c); ok || u != nil {
+		t.Fatalf("anonymous Current = %v, %v", u, ok)
+	}
+	signIn(t, m, c, testUser())
+	u, ok := current(m, c)
+	if !ok {
+		t.Fatal("Current after SignIn: no user")
+	}
+	want := testUser()
+	want.SignedInAt = clock.Now()
+	if u.Email != want.Email || u.Credentials != want.Credentials || !u.SignedInAt.Equal(want.SignedInAt) {
+		t.Errorf("Current = %+v, want %+v (keys compared too)", *u, want)
+	}
+	if m.Len() != 1 {
+		t.Errorf("Len = %d, want 1", m.Len())
+	}
+}
+
+func TestSignInVisibleInSameRequest(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	c := m.testClient()
+	csrfToken(t, m, c) // existing anonymous session
+	c.do(func(w http.ResponseWriter, r *http.Request) {
+		if err := m.SignIn(w, r, testUser()); err != nil {
+			t.Fatal(err)
+		}
+		if u, ok := m.Current(r); !ok || u.Email != testEmail {
+			t.Errorf("Current in the signing-in request = %v, %v", u, ok)
+		}
+	})
+}
+
+func TestSignInRequiresKeys(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	for _, cr := range []Credentials{{}, {APIKey: "a"}, {AccessKey: "b"}} {
+		m.testClient().do(func(w http.ResponseWriter, r *http.Request) {
+			if err := m.SignIn(w, r, User{Email: testEmail, Credentials: cr}); err == nil {
+				t.Errorf("SignIn with %v succeeded", cr)
+			}
+		})
+	}
+}
+
+func TestCookieHoldsOnlySignedID(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	c := m.testClient()
+	signIn(t, m, c, testUser())
+	raw := c.cookie.Value
+
+	// securecookie layout: base64url(date|base64url(value)|mac).
+	outer, err := base64.URLEncoding.DecodeString(raw)
+	if err != nil {
+		t.Fatalf("cookie is not base64url: %v", err)
+	}
+	parts := bytes.SplitN(outer, []byte("|"), 3)
+	if len(parts) != 3 {
+		t.Fatalf("unexpected cookie layout")
+	}
+	id, err := base64.URLEncoding.DecodeString(string(parts[1]))
+	if err != nil {
+		t.Fatalf("payload not base64: %v", err)
+	}
+	rawID, err := base64.RawURLEncoding.DecodeString(string(id))
+	if err != nil || len(rawID) != sessionIDBytes {
+		t.Fatalf("payload is not a %d-byte base64url id: %q (%v)", sessionIDBytes, id, err)
+	}
+	if _, ok := m.store.entries[string(id)]; !ok {
+		t.Fatal("payload is not the server-side session id")
+	}
+
+	for _, blob := range [][]byte{[]byte(raw), outer, id} {
+		for _, secret := range []string{testEmail, "alice", testAPIKey, testAccessKey, testAPIKey[:8], testAccessKey[:8]} {
+			if bytes.Contains(bytes.ToLower(blob), bytes.ToLower([]byte(secret))) {
+				t.Errorf("cookie contains %q", secret)
+			}
+		}
+	}
+}
+
+func TestServerSideEntryHasNoPlaintextKeys(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	c := m.testClient()
+	signIn(t, m, c, testUser())
+
+	m.store.mu.Lock()
+	defer m.store.mu.Unlock()
+	if len(m.store.entries) != 1 {
+		t.Fatalf("entries = %d", len(m.store.entries))
+	}
+	for _, el := range m.store.entries {
+		e := el.Value.(*entry)
+		dump := fmt.Sprintf("%#v %v", e.values, e.values)
+		for _, v := range e.values {
+			if b, ok := v.([]byte); ok {
+				dump += string(b)
+			}
+		}
+		for _, secret := range []string{testAPIKey, testAccessKey} {
+			if strings.Contains(dump, secret) {
+				t.Errorf("stored session values contain a plaintext key")
+			}
+		}
+		if _, ok := e.values[keyCreds].([]byte); !ok {
+			t.Errorf("sealed credentials missing from entry")
+		}
+	}
+}
+
+func TestTamperedCookieOrSealNoUser(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	c := m.testClient()
+	signIn(t, m, c, testUser())
+
+	bad := c.clone()
+	v := []byte(bad.cookie.Value)
+	v[10] ^= 0x04
+	bad.cookie = &http.Cookie{Name: m.name, Value: string(v)}
+	if u, ok := current(m, bad); ok {
+		t.Errorf("tampered cookie yielded user %v", u)
+	}
+
+	// A corrupted sealed blob in the store must not yield a user either.
+	for _, el := range m.store.entries {
+		e := el.Value.(*entry)
+		sealed := append([]byte(nil), e.values[keyCreds].([]byte)...)
+		sealed[len(sealed)-1] ^= 1
+		e.values = map[any]any{keyEmail: testEmail, keyCreds: sealed}
+	}
+	if u, ok := current(m, c); ok {
+		t.Errorf("corrupted sealed credentials yielded user %v", u)
+	}
+}
+
+func TestSignInIssuesNewID(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	c := m.testClient()
+	csrfToken(t, m, c) // anonymous session exists, e.g. sign-in page
+	pre := c.clone()
+	signIn(t, m, c, testUser())
+	if c.cookie.Value == pre.cookie.Value {
+		t.Fatal("SignIn kept the cookie value")
+	}
+	if s := load(t, m.store, pre); !s.IsNew {
+		t.Error("pre-sign-in session id still resolves (fixation)")
+	}
+	if _, ok := current(m, pre); ok {
+		t.Error("pre-sign-in cookie yields a user")
+	}
+
+	// Signing in again (e.g. as someone else) also rotates.
+	first := c.clone()
+	other := testUser()
+	other.Email = "bob@example.com"
+	signIn(t, m, c, other)
+	if _, ok := current(m, first); ok {
+		t.Error("old signed-in cookie still resolves after re-sign-in")
+	}
+	if u, ok := current(m, c); !ok || u.Email != "bob@example.com" {
+		t.Errorf("Current = %v, %v", u, ok)
+	}
+	if m.Len() != 1 {
+		t.Errorf("Len = %d, want 1 (old sessions deleted server-side)", m.Len())
+	}
+}
+
+func TestSignOut(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	c := m.testClient()
+	signIn(t, m, c, testUser())
+	stolen := c.clone()
+
+	res := c.do(func(w http.ResponseWriter, r *http.Request) {
+		if err := m.SignOut(w, r); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := m.Current(r); ok {
+			t.Error("Current in the signing-out request still sees the user")
+		}
+	})
+	cks := res.Cookies()
+	if len(cks) != 1 || cks[0].MaxAge >= 0 || cks[0].Value != "" {
+		t.Errorf("SignOut cookie = %+v, want expired", cks)
+	}
+	if c.cookie != nil {
+		t.Error("client kept a cookie")
+	}
+	if m.Len() != 0 {
+		t.Errorf("Len = %d after SignOut", m.Len())
+	}
+	if u, ok := current(m, stolen); ok {
+		t.Errorf("replayed cookie after SignOut yields %v", u)
+	}
+}
+
+func TestManagerExpiry(t *testing.T) {
+	tests := []struct {
+		name  string
+		steps []time.Duration
+		alive []bool
+	}{
+		{"idle expiry", []time.Duration{29 * time.Minute, 30 * time.Minute}, []bool{true, false}},
+		{"activity keeps alive until absolute", []time.Duration{
+			25 * time.Minute, 25 * time.Minute, 25 * time.Minute, 25 * time.Minute, 25 * time.Minute, // 2h05
+			25 * time.Minute, 25 * time.Minute, 25 * time.Minute, 25 * time.Minute, 25 * time.Minute, // 4h10
+			25 * time.Minute, 25 * time.Minute, 25 * time.Minute, 25 * time.Minute, 25 * time.Minute, // 6h15
+			25 * time.Minute, 25 * time.Minute, 25 * time.Minute, 25 * time.Minute, // 7h55
+			5 * time.Minute, // 8h00
+		}, append(slices.Repeat([]bool{true}, 19), false)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, clock := newTestManager(t, nil)
+			c := m.testClient()
+			signIn(t, m, c, testUser())
+			for i, d := range tt.steps {
+				clock.Advance(d)
+				_, ok := current(m, c)
+				if ok != tt.alive[i] {
+					t.Fatalf("step %d: signed in = %v, want %v", i, ok, tt.alive[i])
+				}
+			}
+		})
+	}
+}
+
+func TestManagerCookieFlags(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		tls, always  bool
+		wantSecure   bool
+		wantMaxAgeHr int
+	}{
+		{"http loopback", false, false, false, 8},
+		{"https", true, false, true, 8},
+		{"SecureAlways", false, true, true, 8},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m, _ := newTestManager(t, func(c *Config) { c.SecureAlways = tt.always })
+			c := m.testClient()
+			c.tls = tt.tls
+			signIn(t, m, c, testUser())
+			ck := c.cookie
+			if ck.Name != DefaultCookieName || ck.Secure != tt.wantSecure || !ck.HttpOnly ||
+				ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Domain != "" ||
+				ck.MaxAge != tt.wantMaxAgeHr*3600 {
+				t.Errorf("cookie = %+v", ck)
+			}
+			if _, ok := current(m, c); !ok {
+				t.Error("cookie does not resolve")
+			}
+		})
+	}
+}
+
+func TestFlashes(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	c := m.testClient()
+	takeFlashes := func() []string {
+		var f []string
+		c.do(func(w http.ResponseWriter, r *http.Request) { f = m.TakeFlashes(w, r) })
+		return f
+	}
+	addFlash := func(msg string) {
+		c.do(func(w http.ResponseWriter, r *http.Request) {
+			if err := m.AddFlash(w, r, msg); err != nil {
+				t.Fatalf("AddFlash: %v", err)
+			}
+		})
+	}
+
+	res := c.do(func(w http.ResponseWriter, r *http.Request) { _ = m.TakeFlashes(w, r) })
+	if len(res.Cookies()) != 0 || m.Len() != 0 {
+		t.Error("TakeFlashes on an empty session created one")
+	}
+
+	addFlash("anon 1")
+	addFlash("anon 2")
+	if got := takeFlashes(); fmt.Sprint(got) != "[anon 1 anon 2]" {
+		t.Errorf("anonymous flashes = %q", got)
+	}
+	if got := takeFlashes(); got != nil {
+		t.Errorf("flashes not cleared: %q", got)
+	}
+
+	signIn(t, m, c, testUser())
+	addFlash("Saved contact")
+	if got := takeFlashes(); fmt.Sprint(got) != "[Saved contact]" {
+		t.Errorf("signed-in flashes = %q", got)
+	}
+	if _, ok := current(m, c); !ok {
+		t.Error("flash handling lost the sign-in")
+	}
+
+	for i := range maxFlashes + 5 {
+		addFlash(fmt.Sprint(i))
+	}
+	got := takeFlashes()
+	if len(got) != maxFlashes || got[0] != "5" {
+		t.Errorf("flash cap: got %d flashes starting %q", len(got), got[0])
+	}
+}
+
+func TestCSRFToken(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	c := m.testClient()
+
+	if checkCSRF(m, c, "") || checkCSRF(m, c, "anything") {
+		t.Error("CheckCSRF true without a session")
+	}
+
+	// Several calls within one request share one token and one session.
+	var tok1, tok1b string
+	res := c.do(func(w http.ResponseWriter, r *http.Request) {
+		tok1, _ = m.CSRFToken(w, r)
+		tok1b, _ = m.CSRFToken(w, r)
+	})
+	if tok1 == "" || tok1 != tok1b || len(res.Cookies()) != 1 || m.Len() != 1 {
+		t.Fatalf("same-request tokens %q %q, cookies %d, sessions %d", tok1, tok1b, len(res.Cookies()), m.Len())
+	}
+	if got := csrfToken(t, m, c); got != tok1 {
+		t.Errorf("token changed within the session: %q -> %q", tok1, got)
+	}
+	if !checkCSRF(m, c, tok1) {
+		t.Error("CheckCSRF rejected the session's token")
+	}
+	for _, bad := range []string{"", tok1[:len(tok1)-1], tok1 + "x", strings.ToUpper(tok1), csrfToken(t, m, m.testClient())} {
+		if checkCSRF(m, c, bad) {
+			t.Errorf("CheckCSRF accepted %q", bad)
+		}
+	}
+
+	signIn(t, m, c, testUser())
+	if checkCSRF(m, c, tok1) {
+		t.Error("pre-sign-in CSRF token still valid after SignIn")
+	}
+	tok2 := csrfToken(t, m, c)
+	if tok2 == tok1 {
+		t.Error("CSRF token did not change across sign-in")
+	}
+	if !checkCSRF(m, c, tok2) || csrfToken(t, m, c) != tok2 {
+		t.Error("signed-in token not stable")
+	}
+}
+
+func TestStash(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	c := m.testClient()
+	form := url.Values{"name": {"Acme"}, "phones": {"1", "2"}}
+
+	c.do(func(w http.ResponseWriter, r *http.Request) {
+		if err := m.Stash(w, r, "contact-new", form); err != nil {
+			t.Fatalf("Stash: %v", err)
+		}
+	})
+	form["name"][0] = "mutated after Stash"
+
+	signIn(t, m, c, testUser())
+
+	var got url.Values
+	var ok bool
+	c.do(func(w http.ResponseWriter, r *http.Request) { got, ok = m.TakeStash(w, r, "contact-new") })
+	if !ok || got.Get("name") != "Acme" || len(got["phones"]) != 2 {
+		t.Fatalf("TakeStash after SignIn = %v, %v", got, ok)
+	}
+	c.do(func(w http.ResponseWriter, r *http.Request) { got, ok = m.TakeStash(w, r, "contact-new") })
+	if ok {
+		t.Errorf("stash not removed: %v", got)
+	}
+	if _, signedIn := current(m, c); !signedIn {
+		t.Error("stash handling lost the sign-in")
+	}
+}
+
+func TestStashSizeLimit(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	c := m.testClient()
+	half := url.Values{"body": {strings.Repeat("x", MaxStashBytes/2)}}
+	var errs []error
+	c.do(func(w http.ResponseWriter, r *http.Request) {
+		errs = append(errs, m.Stash(w, r, "a", half))
+		errs = append(errs, m.Stash(w, r, "b", half))         // total now over the limit
+		errs = append(errs, m.Stash(w, r, "a", url.Values{})) // replacing "a" frees room
+		errs = append(errs, m.Stash(w, r, "", url.Values{}))  // empty key
+		errs = append(errs, m.Stash(w, r, "b", half))
+	})
+	want := []error{nil, ErrStashTooLarge, nil, errors.New("any"), nil}
+	for i := range want {
+		if (errs[i] == nil) != (want[i] == nil) || (want[i] == ErrStashTooLarge && !errors.Is(errs[i], ErrStashTooLarge)) {
+			t.Errorf("call %d: err = %v, want %v", i, errs[i], want[i])
+		}
+	}
+}
+
+func TestCredentialsNeverPrinted(t *testing.T) {
+	cr := Credentials{APIKey: testAPIKey, AccessKey: testAccessKey}
+	u := testUser()
+	secrets := []string{testAPIKey, testAccessKey, testAPIKey[:12], testAccessKey[:12], testAccessKey[len(testAccessKey)-6:]}
+
+	var out []string
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10.3s"} {
+		out = append(out, fmt.Sprintf(verb, cr), fmt.Sprintf(verb, &cr), fmt.Sprintf(verb, u), fmt.Sprintf(verb, &u))
+	}
+	out = append(out, fmt.Sprint(cr), fmt.Sprintln(cr, u), cr.String(), cr.GoString())
+
+	for _, h := range []func(*bytes.Buffer) slog.Handler{
+		func(b *bytes.Buffer) slog.Handler { return slog.NewJSONHandler(b, nil) },
+		func(b *bytes.Buffer) slog.Handler { return slog.NewTextHandler(b, nil) },
+	} {
+		var buf bytes.Buffer
+		log := slog.New(h(&buf))
+		log.Info("sign in", "creds", cr, "ptr", &cr, "user", u, "userptr", &u, slog.Any("any", cr), slog.Group("g", "c", cr))
+		out = append(out, buf.String())
+	}
+
+	for _, s := range out {
+		for _, secret := range secrets {
+			if strings.Contains(s, secret) {
+				t.Fatalf("output leaks a key: %s", s)
+			}
+		}
+	}
+	if got := cr.String(); got != "Credentials{…6789}" {
+		t.Errorf("String() = %q", got)
+	}
+	if !strings.Contains(out[len(out)-2], `"creds":"Credentials{…6789}"`) {
+		t.Errorf("JSON log = %s", out[len(out)-2])
+	}
+
+	for _, tt := range []struct {
+		c    Credentials
+		want string
+	}{
+		{Credentials{}, "Credentials{}"},
+		{Credentials{APIKey: "short1234"}, "Credentials{…}"}, // too short to hint at
+		{Credentials{AccessKey: "x"}, "Credentials{…}"},
+	} {
+		if got := fmt.Sprintf("%v|%#v", tt.c, tt.c); got != tt.want+"|"+tt.want {
+			t.Errorf("%q: got %q", tt.want, got)
+		}
+	}
+}
+
+func TestCredentialsEncoding(t *testing.T) {
+	for _, c := range []Credentials{{"a", "b"}, {"", "x"}, {"k|ey", ""}, {testAPIKey, testAccessKey}, {"ü🙂", "\x00\xff"}} {
+		got, ok := decodeCredentials(encodeCredentials(c))
+		if !ok || got != c {
+			t.Errorf("round trip of %#v failed", c.APIKey)
+		}
+	}
+	for _, b := range [][]byte{nil, {0x80}, {0x05, 'a'}} {
+		if _, ok := decodeCredentials(b); ok {
+			t.Errorf("decodeCredentials(%x) succeeded", b)
+		}
+	}
+}
+
+func TestManagerEvictionAtMaxSessions(t *testing.T) {
+	m, clock := newTestManager(t, func(c *Config) { c.MaxSessions = 2 })
+	a, b, c := m.testClient(), m.testClient(), m.testClient()
+	signIn(t, m, a, testUser())
+	clock.Advance(time.Minute)
+	signIn(t, m, b, testUser())
+	clock.Advance(time.Minute)
+	current(m, a) // a is now more recently seen than b
+	clock.Advance(time.Minute)
+	signIn(t, m, c, testUser())
+	if m.Len() != 2 {
+		t.Errorf("Len = %d, want 2", m.Len())
+	}
+	for name, tc := range map[string]struct {
+		c    *client
+		want bool
+	}{"a": {a, true}, "b": {b, false}, "c": {c, true}} {
+		if _, ok := current(m, tc.c); ok != tc.want {
+			t.Errorf("%s signed in = %v, want %v", name, ok, tc.want)
+		}
+	}
+}
+
+func TestManagerConcurrent(t *testing.T) {
+	m, clock := newTestManager(t, func(c *Config) { c.MaxSessions = 20 })
+	done := make(chan struct{})
+	for g := range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			c := m.testClient()
+			for i := range 100 {
+				switch i % 5 {
+				case 0:
+					c.do(func(w http.ResponseWriter, r *http.Request) { _ = m.SignIn(w, r, testUser()) })
+				case 1:
+					c.do(func(w http.ResponseWriter, r *http.Request) { _ = m.AddFlash(w, r, fmt.Sprint(g, i)) })
+				case 2:
+					c.do(func(w http.ResponseWriter, r *http.Request) { _, _ = m.CSRFToken(w, r); m.TakeFlashes(w, r) })
+				case 3:
+					c.do(func(w http.ResponseWriter, r *http.Request) { m.Current(r) })
+				case 4:
+					clock.Advance(time.Second)
+					_ = m.Len()
+				}
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+}
