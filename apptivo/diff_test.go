@@ -157,8 +157,8 @@ func TestPhonesAddRemoveAndChangeType(t *testing.T) {
 	ce := contactOf(c)
 	ce.Phones = []PhoneInput{
 		{Ref: "id:2", Number: "+44 20 7946 0958", TypeCode: "PHONE_HOME", TypeName: "Home"}, // type changed; id:1 removed
-		{Number: "+1 415 555 0100", TypeCode: "PHONE_MOBILE", TypeName: "Mobile"},        // new
-		{Number: "   ", TypeCode: "PHONE_FAX", TypeName: "Fax"},                           // blank new row: ignored
+		{Number: "+1 415 555 0100", TypeCode: "PHONE_MOBILE", TypeName: "Mobile"},           // new
+		{Number: "   ", TypeCode: "PHONE_FAX", TypeName: "Fax"},                             // blank new row: ignored
 	}
 	u, ok, err := BuildUpdate(c, Edit{Contact: ce})
 	if err != nil || !ok {
@@ -291,7 +291,6 @@ func TestAllSectionsInReferenceOrder(t *testing.T) {
 		}
 	}
 }
-
 
 func TestReorderIsAChange(t *testing.T) {
 	c, _ := loadCustomer(t)
