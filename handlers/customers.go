@@ -1,0 +1,206 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/customerdesk/desk/apptivo"
+	"github.com/customerdesk/desk/views"
+)
+
+// maxSearchStart stays inside Apptivo's deep-paging cap.
+const maxSearchStart = 5000
+
+func (a *app) search(c echo.Context) error {
+	q := strings.TrimSpace(c.QueryParam("q"))
+	if len(q) > 200 {
+		q = q[:200]
+	}
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	page = max(page, 1)
+	size := a.cfg.PageSize
+	start := min((page-1)*size, maxSearchStart)
+	page = start/size + 1
+
+	v := views.Search{Query: q, Page: page}
+	status := http.StatusOK
+	res, err := clientOf(c).SearchCustomers(c.Request().Context(), q, start, size)
+	if err != nil {
+		a.logApptivo(c, err)
+		var msg string
+		status, msg = trouble(err)
+		if status == http.StatusUnauthorized {
+			return a.endSignIn(c, msg, pageOf(c), "", nil)
+		}
+		v.Error = "The search could not be run. " + msg
+	} else {
+		v.Total = res.Total
+		v.Pages = max((min(res.Total, maxSearchStart+size)+size-1)/size, 1)
+		for _, cust := range res.Customers {
+			v.Rows = append(v.Rows, searchRow(cust))
+		}
+		if len(v.Rows) > 0 {
+			v.From, v.To = start+1, start+len(v.Rows)
+		}
+		if page > 1 {
+			v.PrevURL = searchURL(q, page-1)
+		}
+		if page < v.Pages && len(v.Rows) == size {
+			v.NextURL = searchURL(q, page+1)
+		}
+	}
+	title := "Customers"
+	if q != "" {
+		title = "“" + q + "” · Customers"
+	}
+	return a.respond(c, status, func(l views.Layout) templ.Component { return views.SearchPage(l, v) }, title, views.SearchResults(v))
+}
+
+func searchURL(q string, page int) string {
+	v := url.Values{}
+	if q != "" {
+		v.Set("q", q)
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
+		return "/customers"
+	}
+	return "/customers?" + v.Encode()
+}
+
+func searchRow(c *apptivo.Customer) views.SearchRow {
+	row := views.SearchRow{ID: c.ID(), Name: c.Name(), Number: c.Number()}
+	if p := c.Phones(); len(p) > 0 {
+		row.Phone = p[0].Number
+	}
+	if e := c.Emails(); len(e) > 0 {
+		row.Email = e[0].Address
+	}
+	if ad := c.Addresses(); len(ad) > 0 {
+		row.City = ad[0].City
+	}
+	if row.Name == "" {
+		row.Name = "(no name)"
+	}
+	return row
+}
+
+// readCustomer loads the customer named in the URL: one Apptivo read.
+func (a *app) readCustomer(c echo.Context) (*apptivo.Customer, error) {
+	return clientOf(c).GetCustomer(c.Request().Context(), c.Param("id"))
+}
+
+func (a *app) showCustomer(c echo.Context) error {
+	cust, err := a.readCustomer(c)
+	if err != nil {
+		return a.apptivoFailure(c, err)
+	}
+	return a.customerPage(c, http.StatusOK, customerVM(cust), nil)
+}
+
+// customerPage renders the whole customer page, or, for htmx, the given fragment.
+func (a *app) customerPage(c echo.Context, status int, v views.Customer, fragment templ.Component) error {
+	return a.respond(c, status, func(l views.Layout) templ.Component { return views.CustomerPage(l, v) }, v.Name, fragment)
+}
+
+// nameSection is the read view of the name card (Cancel with htmx lands here).
+func (a *app) nameSection(c echo.Context) error {
+	cust, err := a.readCustomer(c)
+	if err != nil {
+		return a.apptivoFailure(c, err)
+	}
+	v := customerVM(cust)
+	return a.customerPage(c, http.StatusOK, v, views.NameCard(v.NameSec))
+}
+
+// contactSection is the read view of the contact card.
+func (a *app) contactSection(c echo.Context) error {
+	cust, err := a.readCustomer(c)
+	if err != nil {
+		return a.apptivoFailure(c, err)
+	}
+	v := customerVM(cust)
+	return a.customerPage(c, http.StatusOK, v, views.ContactCard(v.Contact))
+}
+
+func customerVM(c *apptivo.Customer) views.Customer {
+	name := c.Name()
+	if strings.TrimSpace(name) == "" {
+		name = "(no name)"
+	}
+	return views.Customer{
+		ID:   c.ID(),
+		Name: name,
+		Meta: views.Meta{
+			CustomerID:    c.ID(),
+			Number:        c.Number(),
+			Status:        c.Status(),
+			LastUpdatedBy: c.LastUpdatedBy(),
+			LastUpdatedAt: c.LastUpdateDate(),
+		},
+		NameSec: views.NameSection{CustomerID: c.ID(), Name: c.Name()},
+		Contact: contactVM(c),
+	}
+}
+
+func contactVM(c *apptivo.Customer) views.ContactSection {
+	v := views.ContactSection{CustomerID: c.ID()}
+	for _, p := range c.Phones() {
+		v.Phones = append(v.Phones, views.PhoneView{Number: p.Number, Type: orDash(p.Type, p.TypeCode), Tel: telURL(p.Number)})
+	}
+	for _, e := range c.Emails() {
+		v.Emails = append(v.Emails, views.EmailView{Address: e.Address, Type: orDash(e.Type, e.TypeCode)})
+	}
+	for _, ad := range c.Addresses() {
+		var lines []string
+		for _, l := range []string{ad.Line1, ad.Line2, joinNonEmpty(" ", joinNonEmpty(", ", ad.City, ad.State), ad.Zip), ad.Country} {
+			if strings.TrimSpace(l) != "" {
+				lines = append(lines, l)
+			}
+		}
+		v.Addresses = append(v.Addresses, views.AddressView{Type: orDash(ad.Type, ad.TypeCode), Lines: lines})
+	}
+	return v
+}
+
+func orDash(name, code string) string {
+	if name != "" {
+		return name
+	}
+	if code != "" {
+		return code
+	}
+	return "—"
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if strings.TrimSpace(p) != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, sep)
+}
+
+// telURL builds a tel: link from the dialable characters of a number, or ""
+// when there is nothing to dial.
+func telURL(number string) string {
+	var b strings.Builder
+	for i, r := range strings.TrimSpace(number) {
+		if (r >= '0' && r <= '9') || (r == '+' && i == 0) {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() < 3 {
+		return ""
+	}
+	return "tel:" + b.String()
+}

@@ -1,0 +1,143 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/customerdesk/desk/apptivo"
+	"github.com/customerdesk/desk/views"
+)
+
+// trouble turns an Apptivo failure into a status and words a sales person
+// can act on. The technical detail goes to the log, never to the page.
+func trouble(err error) (int, string) {
+	var ae *apptivo.Error
+	if !errors.As(err, &ae) {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return http.StatusGatewayTimeout, "Apptivo took too long to answer. Nothing was lost; try again in a moment."
+		}
+		return http.StatusInternalServerError, "Something went wrong on our side. Nothing was lost; try again."
+	}
+	switch ae.Kind {
+	case apptivo.KindBadCredentials:
+		return http.StatusUnauthorized, "Apptivo no longer accepts your API key and access key (they may have been regenerated). Please sign in again."
+	case apptivo.KindNotFound:
+		return http.StatusNotFound, "Apptivo has no customer with this id. It may have been deleted."
+	case apptivo.KindRateLimited:
+		msg := "Apptivo is limiting how fast we may call it."
+		if ae.RetryAfter > 0 {
+			msg += fmt.Sprintf(" Try again in %s.", roundUp(ae.RetryAfter))
+		} else {
+			msg += " Try again in a few seconds."
+		}
+		return http.StatusTooManyRequests, msg
+	case apptivo.KindUnavailable:
+		if errors.Is(err, context.DeadlineExceeded) {
+			return http.StatusGatewayTimeout, "Apptivo took too long to answer. Try again in a moment."
+		}
+		return http.StatusBadGateway, "Apptivo is not answering right now. Try again in a moment."
+	default:
+		return http.StatusBadGateway, "Apptivo sent an answer we could not read. Try again; if it keeps happening, tell the desk team."
+	}
+}
+
+func roundUp(d time.Duration) string {
+	secs := int((d + time.Second - 1) / time.Second)
+	if secs < 60 {
+		return fmt.Sprintf("%d seconds", secs)
+	}
+	return fmt.Sprintf("%d minutes", (secs+59)/60)
+}
+
+// apptivoFailure answers a request whose Apptivo call failed and that has no
+// form to keep: a full error page, or a small fragment for htmx. Refused keys
+// end the sign-in.
+func (a *app) apptivoFailure(c echo.Context, err error) error {
+	status, msg := trouble(err)
+	a.logApptivo(c, err)
+	if status == http.StatusUnauthorized {
+		return a.endSignIn(c, msg, pageOf(c), "", nil)
+	}
+	title := "Apptivo trouble"
+	if status == http.StatusNotFound {
+		title = "Customer not found"
+	}
+	ep := views.ErrorPage{Status: status, Title: title, Message: msg}
+	return a.respond(c, status, func(l views.Layout) templ.Component { return views.ErrorView(l, ep) }, title,
+		fragments(views.ErrorFragment(ep), views.LiveRegion([]views.Message{{Text: msg, Error: true}}, true)))
+}
+
+// endSignIn signs the person out (their keys stopped working) and sends them
+// to the sign-in page with the reason, then back to next. A form being saved
+// is stashed in the new session so nothing typed is lost.
+func (a *app) endSignIn(c echo.Context, msg, next, stashKey string, form url.Values) error {
+	r, w := c.Request(), c.Response()
+	_ = a.cfg.Sessions.SignOut(w, r)
+	if form != nil {
+		form.Del("_csrf")
+		_ = a.cfg.Sessions.Stash(w, r, stashKey, form)
+	}
+	_ = a.cfg.Sessions.AddFlash(w, r, msg)
+	return redirect(c, "/login?next="+url.QueryEscape(safeNext(next)))
+}
+
+func (a *app) logApptivo(c echo.Context, err error) {
+	a.cfg.Logger.Warn("apptivo call failed", "request_id", requestID(c), "kind", apptivo.KindOf(err).String(), "error", err.Error())
+}
+
+// handleError renders errors no handler dealt with: 404s, refused CSRF,
+// rate limits, panics. htmx requests get a fragment, never a whole page.
+func (a *app) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Nothing was lost; try again."
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		status = he.Code
+		if m, ok := he.Message.(string); ok && status < 500 {
+			msg = m
+		}
+		if status == http.StatusNotFound && he.Message == "Not Found" {
+			msg = "There is no page at this address."
+		}
+		if status == http.StatusRequestEntityTooLarge {
+			msg = "That form was too large to accept."
+		}
+	}
+	if status >= 500 {
+		a.cfg.Logger.Error("request failed", "request_id", requestID(c), "error", err.Error())
+	}
+	title := http.StatusText(status)
+	if status == http.StatusNotFound {
+		title = "Page not found"
+	}
+	ep := views.ErrorPage{Status: status, Title: title, Message: msg}
+	if rerr := a.respond(c, status, func(l views.Layout) templ.Component { return views.ErrorView(l, ep) }, title,
+		fragments(views.ErrorFragment(ep), views.LiveRegion([]views.Message{{Text: msg, Error: true}}, true))); rerr != nil {
+		a.cfg.Logger.Error("rendering error page", "request_id", requestID(c), "error", rerr.Error())
+		_ = c.String(status, msg)
+	}
+}
+
+// pageOf is where the person was: the page itself, or for htmx the page the
+// fragment belongs to.
+func pageOf(c echo.Context) string {
+	r := c.Request()
+	if htmxOf(r).Request {
+		if cur := currentPath(r); cur != "" {
+			return cur
+		}
+	}
+	if r.Method == http.MethodGet {
+		return r.URL.RequestURI()
+	}
+	return "/customers"
+}

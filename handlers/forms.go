@@ -1,0 +1,312 @@
+package handlers
+
+import (
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/customerdesk/desk/apptivo"
+	"github.com/customerdesk/desk/views"
+)
+
+// Limits for what a person may type. Apptivo documents none; these keep
+// values sane for every screen that shows them.
+const (
+	maxNameLen    = 200
+	maxPhoneLen   = 40
+	maxEmailLen   = 254
+	maxLineLen    = 200
+	maxCityLen    = 100
+	maxStateLen   = 100
+	maxZipLen     = 20
+	maxRowsOfKind = 50
+)
+
+// NameForm is the name editor's input.
+type NameForm struct {
+	Name        string
+	Original    string // the name as first shown: only a changed value is checked
+	Fingerprint string
+}
+
+func bindNameForm(v url.Values) NameForm {
+	return NameForm{Name: v.Get("name"), Original: v.Get("name_orig"), Fingerprint: v.Get("fingerprint")}
+}
+
+// Validate returns errors by field name, in words for the person.
+func (f NameForm) Validate() map[string]string {
+	errs := map[string]string{}
+	if !changed(f.Name, f.Original) {
+		return errs
+	}
+	name := strings.TrimSpace(f.Name)
+	switch {
+	case name == "":
+		errs["name"] = "Enter the customer's name."
+	case utf8.RuneCountInString(name) > maxNameLen:
+		errs["name"] = "Use at most " + strconv.Itoa(maxNameLen) + " characters (this has " + strconv.Itoa(utf8.RuneCountInString(name)) + ")."
+	case hasControl(name):
+		errs["name"] = "Remove the invisible control characters from the name."
+	}
+	return errs
+}
+
+// ContactForm is the contact details editor's input: every row as typed.
+type ContactForm struct {
+	Phones      []views.PhoneRow
+	Emails      []views.EmailRow
+	Addresses   []views.AddressRow
+	Fingerprint string
+	Add         string // "phone", "email" or "address": add a blank row instead of saving
+}
+
+func rowCount(v url.Values, kind string) int {
+	n, _ := strconv.Atoi(v.Get(kind + ".count"))
+	return min(max(n, 0), maxRowsOfKind)
+}
+
+func field(v url.Values, kind string, i int, name string) string {
+	// Single-line inputs: a pasted newline would split the value invisibly.
+	return strings.NewReplacer("\r", " ", "\n", " ").Replace(v.Get(kind + "." + strconv.Itoa(i) + "." + name))
+}
+
+func bindContactForm(v url.Values) ContactForm {
+	f := ContactForm{Fingerprint: v.Get("fingerprint"), Add: v.Get("add")}
+	for i := range rowCount(v, "phone") {
+		f.Phones = append(f.Phones, views.PhoneRow{
+			Ref: field(v, "phone", i, "ref"), Number: field(v, "phone", i, "number"), Type: field(v, "phone", i, "type"),
+			Original: v.Get("phone." + strconv.Itoa(i) + ".orig"), Remove: field(v, "phone", i, "remove") != "",
+		})
+	}
+	for i := range rowCount(v, "email") {
+		f.Emails = append(f.Emails, views.EmailRow{
+			Ref: field(v, "email", i, "ref"), Address: field(v, "email", i, "address"), Type: field(v, "email", i, "type"),
+			Original: v.Get("email." + strconv.Itoa(i) + ".orig"), Remove: field(v, "email", i, "remove") != "",
+		})
+	}
+	for i := range rowCount(v, "address") {
+		f.Addresses = append(f.Addresses, views.AddressRow{
+			Ref: field(v, "address", i, "ref"), Type: field(v, "address", i, "type"),
+			Line1: field(v, "address", i, "line1"), Line2: field(v, "address", i, "line2"), City: field(v, "address", i, "city"),
+			State: field(v, "address", i, "state"), Zip: field(v, "address", i, "zip"), Country: field(v, "address", i, "country"),
+			Original: v.Get("address." + strconv.Itoa(i) + ".orig"), Remove: field(v, "address", i, "remove") != "",
+		})
+	}
+	return f
+}
+
+// Originals of rows, joined so one hidden field carries them.
+func phoneOriginal(number, typ string) string { return number + "\n" + typ }
+func emailOriginal(addr, typ string) string   { return addr + "\n" + typ }
+func addressOriginal(r views.AddressRow) string {
+	return strings.Join([]string{r.Type, r.Line1, r.Line2, r.City, r.State, r.Zip, r.Country}, "\n")
+}
+
+// originalPart returns part i of a joined original, and whether the row has one.
+func originalPart(orig string, i int) (string, bool) {
+	if orig == "" {
+		return "", false
+	}
+	parts := strings.Split(orig, "\n")
+	if i >= len(parts) {
+		return "", true
+	}
+	return parts[i], true
+}
+
+// checker validates one form against the type lists and rules in force.
+type checker struct {
+	cfg       *apptivo.Config
+	region    string
+	countries *countryList
+	errs      map[string]string
+}
+
+// Validate checks every row a person changed or added; stored values that
+// were left alone are never held to today's rules.
+func (f ContactForm) Validate(cfg *apptivo.Config, region string, countries *countryList) map[string]string {
+	ck := &checker{cfg: cfg, region: region, countries: countries, errs: map[string]string{}}
+	for i, r := range f.Phones {
+		if r.Remove || (r.Ref == "" && blankAll(r.Number)) {
+			continue
+		}
+		name := "phone." + strconv.Itoa(i) + "."
+		origNum, existing := originalPart(r.Original, 0)
+		origType, _ := originalPart(r.Original, 1)
+		if !existing || changed(r.Number, origNum) {
+			ck.phone(name+"number", r.Number, existing)
+		}
+		if !existing || r.Type != origType {
+			ck.oneOf(name+"type", r.Type, cfg.PhoneTypes, "Choose a phone type.")
+		}
+	}
+	for i, r := range f.Emails {
+		if r.Remove || (r.Ref == "" && blankAll(r.Address)) {
+			continue
+		}
+		name := "email." + strconv.Itoa(i) + "."
+		origAddr, existing := originalPart(r.Original, 0)
+		origType, _ := originalPart(r.Original, 1)
+		if !existing || changed(r.Address, origAddr) {
+			ck.email(name+"address", r.Address, existing)
+		}
+		if !existing || r.Type != origType {
+			ck.oneOf(name+"type", r.Type, cfg.EmailTypes, "Choose an email type.")
+		}
+	}
+	for i, r := range f.Addresses {
+		if r.Remove || (r.Ref == "" && blankAll(r.Line1, r.Line2, r.City, r.State, r.Zip)) {
+			continue
+		}
+		name := "address." + strconv.Itoa(i) + "."
+		_, existing := originalPart(r.Original, 0)
+		part := func(j int) string { p, _ := originalPart(r.Original, j); return p }
+		if !existing || r.Type != part(0) {
+			ck.oneOf(name+"type", r.Type, cfg.AddressTypes, "Choose an address type.")
+		}
+		for _, fl := range []struct {
+			key, value, label string
+			j, limit          int
+		}{
+			{"line1", r.Line1, "Address line 1", 1, maxLineLen},
+			{"line2", r.Line2, "Address line 2", 2, maxLineLen},
+			{"city", r.City, "City", 3, maxCityLen},
+			{"state", r.State, "State", 4, maxStateLen},
+			{"zip", r.Zip, "ZIP code", 5, maxZipLen},
+		} {
+			if existing && !changed(fl.value, part(fl.j)) {
+				continue
+			}
+			ck.text(name+fl.key, fl.value, fl.label, fl.limit)
+		}
+		if existing && blankAll(r.Line1, r.Line2, r.City, r.State, r.Zip) {
+			ck.errs[name+"line1"] = "This address is now empty. Fill it in, or tick Remove to delete it."
+		}
+		if !existing || r.Country != part(6) {
+			if _, ok := countries.name(r.Country); !ok {
+				ck.errs[name+"country"] = "Choose a country from the list."
+			}
+		}
+	}
+	return ck.errs
+}
+
+func (ck *checker) phone(name, value string, existing bool) {
+	v := strings.TrimSpace(value)
+	switch {
+	case v == "" && existing:
+		ck.errs[name] = "Enter a phone number, or tick Remove to delete this one."
+		return
+	case v == "":
+		return
+	case utf8.RuneCountInString(v) > maxPhoneLen:
+		ck.errs[name] = "Use at most " + strconv.Itoa(maxPhoneLen) + " characters."
+		return
+	}
+	num, err := phonenumbers.Parse(v, ck.region)
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		ck.errs[name] = "This is not a valid phone number. Use the international form for numbers outside " +
+			regionLabel(ck.region) + ", e.g. +44 20 7946 0958."
+	}
+}
+
+func regionLabel(region string) string {
+	if region == "US" {
+		return "the US"
+	}
+	return region
+}
+
+func (ck *checker) email(name, value string, existing bool) {
+	v := strings.TrimSpace(value)
+	if v == "" {
+		if existing {
+			ck.errs[name] = "Enter an email address, or tick Remove to delete this one."
+		}
+		return
+	}
+	if len(v) > maxEmailLen {
+		ck.errs[name] = "Use at most " + strconv.Itoa(maxEmailLen) + " characters."
+		return
+	}
+	addr, err := mail.ParseAddress(v)
+	// One plain address only: no display name, no "<...>", no list.
+	if err != nil || addr.Name != "" || addr.Address != v || !strings.Contains(v[strings.LastIndex(v, "@")+1:], ".") {
+		ck.errs[name] = "Enter one email address like name@example.com."
+	}
+}
+
+func (ck *checker) oneOf(name, value string, types []apptivo.Type, msg string) {
+	if apptivo.TypeName(types, value) == "" {
+		ck.errs[name] = msg
+	}
+}
+
+func (ck *checker) text(name, value, label string, limit int) {
+	v := strings.TrimSpace(value)
+	switch {
+	case utf8.RuneCountInString(v) > limit:
+		ck.errs[name] = label + ": use at most " + strconv.Itoa(limit) + " characters."
+	case hasControl(v):
+		ck.errs[name] = label + ": remove the invisible control characters."
+	}
+}
+
+// Edit turns the form into the diff's input: removed rows left out, blank
+// new rows dropped, type and country names looked up.
+func (f ContactForm) Edit(cfg *apptivo.Config, countries *countryList) *apptivo.ContactEdit {
+	ce := &apptivo.ContactEdit{}
+	for _, r := range f.Phones {
+		if r.Remove || (r.Ref == "" && blankAll(r.Number)) {
+			continue
+		}
+		ce.Phones = append(ce.Phones, apptivo.PhoneInput{Ref: r.Ref, Number: r.Number, TypeCode: r.Type, TypeName: apptivo.TypeName(cfg.PhoneTypes, r.Type)})
+	}
+	for _, r := range f.Emails {
+		if r.Remove || (r.Ref == "" && blankAll(r.Address)) {
+			continue
+		}
+		ce.Emails = append(ce.Emails, apptivo.EmailInput{Ref: r.Ref, Address: r.Address, TypeCode: r.Type, TypeName: apptivo.TypeName(cfg.EmailTypes, r.Type)})
+	}
+	for _, r := range f.Addresses {
+		if r.Remove || (r.Ref == "" && blankAll(r.Line1, r.Line2, r.City, r.State, r.Zip)) {
+			continue
+		}
+		country, _ := countries.name(r.Country)
+		ce.Addresses = append(ce.Addresses, apptivo.AddressInput{
+			Ref: r.Ref, TypeCode: r.Type, TypeName: apptivo.TypeName(cfg.AddressTypes, r.Type),
+			Line1: r.Line1, Line2: r.Line2, City: r.City, State: r.State, Zip: r.Zip,
+			CountryCode: r.Country, CountryName: country,
+		})
+	}
+	return ce
+}
+
+// changed is the desk's one rule for "did the person edit this value":
+// white space around it does not count (apptivo.BuildUpdate agrees).
+func changed(now, orig string) bool {
+	return strings.TrimSpace(now) != strings.TrimSpace(orig)
+}
+
+func blankAll(values ...string) bool {
+	for _, v := range values {
+		if strings.TrimSpace(v) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,96 @@
+package handlers
+
+import (
+	"net/http"
+	"net/mail"
+	"net/url"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/customerdesk/desk/apptivo"
+	"github.com/customerdesk/desk/auth"
+	"github.com/customerdesk/desk/views"
+)
+
+func (a *app) loginForm(c echo.Context) error {
+	next := safeNext(c.QueryParam("next"))
+	if _, ok := a.cfg.Sessions.Current(c.Request()); ok {
+		return c.Redirect(http.StatusSeeOther, next)
+	}
+	return a.renderLogin(c, http.StatusOK, views.Login{Next: next})
+}
+
+func (a *app) renderLogin(c echo.Context, status int, v views.Login) error {
+	v.DemoKeys = a.cfg.DemoKeys
+	return a.respond(c, status, func(l views.Layout) templ.Component { return views.LoginPage(l, v) }, "Sign in", nil)
+}
+
+func (a *app) login(c echo.Context) error {
+	email := strings.TrimSpace(c.FormValue("email"))
+	creds := auth.Credentials{APIKey: strings.TrimSpace(c.FormValue("apiKey")), AccessKey: strings.TrimSpace(c.FormValue("accessKey"))}
+	v := views.Login{Email: email, Next: safeNext(c.FormValue("next")), Field: map[string]string{}}
+
+	if email == "" {
+		v.Field["email"] = "Enter your email address; it labels the changes you make."
+	} else if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
+		v.Field["email"] = "Enter an email address like name@example.com."
+	}
+	if creds.APIKey == "" {
+		v.Field["apiKey"] = "Enter your Apptivo API key."
+	}
+	if creds.AccessKey == "" {
+		v.Field["accessKey"] = "Enter your Apptivo access key."
+	}
+	if len(v.Field) > 0 {
+		v.Error = "Please fill in the marked fields."
+		return a.renderLogin(c, http.StatusUnprocessableEntity, v)
+	}
+
+	client := a.cfg.Apptivo.WithCredentials(apptivo.Credentials{APIKey: creds.APIKey, AccessKey: creds.AccessKey})
+	cfg, err := client.CheckCredentials(c.Request().Context())
+	if err != nil {
+		a.logApptivo(c, err)
+		switch apptivo.KindOf(err) {
+		case apptivo.KindBadCredentials:
+			v.Error = "Apptivo did not accept this API key and access key. Check both (Apptivo: Business Settings → API Access) and try again."
+			return a.renderLogin(c, http.StatusUnauthorized, v)
+		default:
+			status, msg := trouble(err)
+			if status == http.StatusNotFound || status == http.StatusUnauthorized {
+				status = http.StatusBadGateway
+			}
+			v.Error = "Your keys could not be checked: " + msg
+			return a.renderLogin(c, status, v)
+		}
+	}
+	a.configs.put(client.Credentials(), cfg)
+	if err := a.cfg.Sessions.SignIn(c.Response(), c.Request(), auth.User{Email: email, Credentials: creds}); err != nil {
+		return err
+	}
+	a.cfg.Logger.Info("signed in", "request_id", requestID(c), "user", email)
+	return c.Redirect(http.StatusSeeOther, v.Next)
+}
+
+func (a *app) logout(c echo.Context) error {
+	if err := a.cfg.Sessions.SignOut(c.Response(), c.Request()); err != nil {
+		return err
+	}
+	_ = a.cfg.Sessions.AddFlash(c.Response(), c.Request(), "You are signed out.")
+	return redirect(c, "/login")
+}
+
+// safeNext keeps post-sign-in redirects on this site: a local absolute path
+// only, never "//host" or a scheme.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsAny(next, "\r\n\t") {
+		return "/customers"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.IsAbs() || u.Host != "" {
+		return "/customers"
+	}
+	return next
+}

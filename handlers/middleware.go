@@ -1,0 +1,170 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"github.com/customerdesk/desk/apptivo"
+	"github.com/customerdesk/desk/auth"
+)
+
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; " +
+	"base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if c.Request().TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		return next(c)
+	}
+}
+
+// requestLogger logs one structured line per request: the route's path
+// only, never a query string or a form, so neither keys nor search text
+// land in logs.
+func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogLatency: true, LogMethod: true, LogURIPath: true, LogRoutePath: true,
+		LogRequestID: true, LogRemoteIP: true, LogError: true, HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			level := slog.LevelInfo
+			if v.Status >= 500 {
+				level = slog.LevelError
+			}
+			attrs := []slog.Attr{
+				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.String("route", v.RoutePath),
+				slog.Int("status", v.Status), slog.Duration("latency", v.Latency),
+				slog.String("request_id", v.RequestID), slog.String("remote_ip", v.RemoteIP),
+				slog.Bool("htmx", htmxOf(c.Request()).Request),
+			}
+			if v.Error != nil {
+				attrs = append(attrs, slog.String("error", v.Error.Error()))
+			}
+			log.LogAttrs(c.Request().Context(), level, "request", attrs...)
+			return nil
+		},
+	})
+}
+
+func requestID(c echo.Context) string {
+	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+// crossOriginProtection refuses state-changing requests a browser sent from
+// another site (Sec-Fetch-Site, falling back to Origin vs Host).
+func crossOriginProtection() echo.MiddlewareFunc {
+	p := http.NewCrossOriginProtection()
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if err := p.Check(c.Request()); err != nil {
+				return echo.NewHTTPError(http.StatusForbidden, "This request came from another site and was refused.")
+			}
+			return next(c)
+		}
+	}
+}
+
+// csrf checks the per-session token from the form field or the htmx header,
+// on top of the cross-origin check: two independent locks.
+func (a *app) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		token := r.Header.Get("X-CSRF-Token")
+		if token == "" {
+			token = c.FormValue("_csrf")
+		}
+		if !a.cfg.Sessions.CheckCSRF(r, token) {
+			return echo.NewHTTPError(http.StatusForbidden, "This form has expired. Reload the page and try again.")
+		}
+		return next(c)
+	}
+}
+
+// Keys of values requireUser leaves on the request.
+const (
+	ctxUser    = "desk.user"
+	ctxApptivo = "desk.apptivo"
+)
+
+// requireUser lets signed-in requests through with the person's own Apptivo
+// client attached; anyone else goes to the sign-in page and comes back here
+// afterwards. A save from an expired sign-in keeps what was typed.
+func (a *app) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		u, ok := a.cfg.Sessions.Current(r)
+		if !ok {
+			next := pageOf(c)
+			if r.Method != http.MethodGet && isSectionSave(r.URL.Path) {
+				// The save of an open form: keep what was typed for after sign-in.
+				if form, err := c.FormParams(); err == nil {
+					form.Del("_csrf")
+					_ = a.cfg.Sessions.Stash(c.Response(), r, r.URL.Path, form)
+				}
+				next = r.URL.Path + "/edit"
+			}
+			return redirect(c, "/login?next="+url.QueryEscape(safeNext(next)))
+		}
+		c.Set(ctxUser, u)
+		c.Set(ctxApptivo, a.cfg.Apptivo.WithCredentials(apptivo.Credentials{APIKey: u.Credentials.APIKey, AccessKey: u.Credentials.AccessKey}))
+		return next(c)
+	}
+}
+
+// isSectionSave matches /customers/{id}/name and /customers/{id}/contact.
+func isSectionSave(p string) bool {
+	parts := strings.Split(strings.Trim(p, "/"), "/")
+	return len(parts) == 3 && parts[0] == "customers" && (parts[2] == "name" || parts[2] == "contact")
+}
+
+// currentPath is the local path of the page an htmx request came from.
+func currentPath(r *http.Request) string {
+	u, err := url.Parse(r.Header.Get("HX-Current-URL"))
+	if err != nil || u.Path == "" || u.Host != r.Host {
+		return ""
+	}
+	return u.RequestURI()
+}
+
+func userOf(c echo.Context) *auth.User {
+	u, _ := c.Get(ctxUser).(*auth.User)
+	return u
+}
+
+func clientOf(c echo.Context) *apptivo.Client {
+	cl, _ := c.Get(ctxApptivo).(*apptivo.Client)
+	return cl
+}
+
+// loginRateLimit slows down key guessing: a token bucket per client address.
+func loginRateLimit(limit rate.Limit, burst int) echo.MiddlewareFunc {
+	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: limit, Burst: burst, ExpiresIn: 10 * time.Minute,
+	})
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: store,
+		IdentifierExtractor: func(c echo.Context) (string, error) {
+			return c.RealIP(), nil
+		},
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return echo.NewHTTPError(http.StatusTooManyRequests, "Too many sign-in attempts. Wait a minute, then try again.")
+		},
+		ErrorHandler: func(c echo.Context, err error) error {
+			return echo.NewHTTPError(http.StatusForbidden, "Sign-in is not possible from this address.")
+		},
+	})
+}

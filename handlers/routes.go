@@ -1,0 +1,124 @@
+// Package handlers is the web side of the desk: one route table, handler
+// structs with explicit dependencies, the htmx-aware render and redirect
+// helpers, form binding and validation.
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"github.com/customerdesk/desk/apptivo"
+	"github.com/customerdesk/desk/auth"
+	"github.com/customerdesk/desk/static"
+	"github.com/customerdesk/desk/views"
+)
+
+// Config is everything the web side needs, built once by main.
+type Config struct {
+	Apptivo        *apptivo.Client // shared; each request uses a copy with the user's keys
+	Sessions       *auth.Manager
+	Assets         *static.Assets
+	Logger         *slog.Logger
+	Demo           bool
+	DemoKeys       *views.DemoKeys // shown on the sign-in page in demo mode
+	DefaultRegion  string          // phone numbers without "+" are read in this region
+	RequestTimeout time.Duration   // per request, Apptivo calls included
+	ConfigTTL      time.Duration   // how long Apptivo's type lists are cached per key pair
+	LoginRate      rate.Limit      // sign-in attempts per second per client address
+	LoginBurst     int
+	BodyLimit      string // e.g. "256K"
+	PageSize       int
+}
+
+func (c *Config) defaults() error {
+	if c.Apptivo == nil || c.Sessions == nil || c.Assets == nil {
+		return errors.New("handlers: Apptivo, Sessions and Assets are required")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.DefaultRegion == "" {
+		c.DefaultRegion = "US"
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 45 * time.Second
+	}
+	if c.ConfigTTL <= 0 {
+		c.ConfigTTL = 30 * time.Minute
+	}
+	if c.LoginRate <= 0 {
+		c.LoginRate = rate.Every(6 * time.Second)
+	}
+	if c.LoginBurst <= 0 {
+		c.LoginBurst = 10
+	}
+	if c.BodyLimit == "" {
+		c.BodyLimit = "256K"
+	}
+	if c.PageSize <= 0 {
+		c.PageSize = 25
+	}
+	return nil
+}
+
+// New builds the Echo instance with its middleware and every route.
+func New(cfg Config) (*echo.Echo, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	// Echo would otherwise trust X-Forwarded-For from anyone, and the
+	// sign-in rate limit keys on this address.
+	e.IPExtractor = echo.ExtractIPDirect()
+
+	app := &app{cfg: cfg, configs: newConfigCache(cfg.ConfigTTL), saves: newKeyedMutex(), countries: newCountryList()}
+	e.HTTPErrorHandler = app.handleError
+
+	e.Use(middleware.RequestID())
+	e.Use(requestLogger(cfg.Logger))
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableStackAll: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			cfg.Logger.Error("panic", "request_id", requestID(c), "error", err.Error(), "stack", string(stack))
+			return err
+		},
+	}))
+	e.Use(middleware.BodyLimit(cfg.BodyLimit))
+	e.Use(securityHeaders)
+	e.Use(middleware.ContextTimeout(cfg.RequestTimeout))
+	e.Use(crossOriginProtection())
+
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") }).Name = "healthz"
+	e.GET(static.Prefix+"*", echo.WrapHandler(cfg.Assets.Handler())).Name = "static"
+
+	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/customers") }).Name = "home"
+	e.GET("/login", app.loginForm).Name = "login"
+	e.POST("/login", app.login, app.csrf, loginRateLimit(cfg.LoginRate, cfg.LoginBurst)).Name = "login.post"
+	e.POST("/logout", app.logout, app.csrf).Name = "logout"
+
+	signedIn := e.Group("", app.requireUser)
+	signedIn.GET("/customers", app.search).Name = "customers"
+	signedIn.GET("/customers/:id", app.showCustomer).Name = "customer"
+	signedIn.GET("/customers/:id/name", app.nameSection).Name = "customer.name"
+	signedIn.GET("/customers/:id/name/edit", app.editName).Name = "customer.name.edit"
+	signedIn.POST("/customers/:id/name", app.saveName, app.csrf).Name = "customer.name.save"
+	signedIn.GET("/customers/:id/contact", app.contactSection).Name = "customer.contact"
+	signedIn.GET("/customers/:id/contact/edit", app.editContact).Name = "customer.contact.edit"
+	signedIn.POST("/customers/:id/contact", app.saveContact, app.csrf).Name = "customer.contact.save"
+	return e, nil
+}
+
+// app holds the handlers' shared dependencies.
+type app struct {
+	cfg       Config
+	configs   *configCache
+	saves     *keyedMutex
+	countries *countryList
+}

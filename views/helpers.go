@@ -1,0 +1,65 @@
+package views
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/a-h/templ"
+)
+
+// csrfHeaders is the JSON for hx-headers:inherited on <body>, so every htmx
+// request carries the token (htmx 4 does not inherit without ":inherited").
+func csrfHeaders(token string) string {
+	b, _ := json.Marshal(map[string]string{"X-CSRF-Token": token})
+	return string(b)
+}
+
+// invalid marks an input invalid and ties it to its error text.
+func invalid(name string, errs map[string]string) templ.Attributes {
+	if errs[name] == "" {
+		return templ.Attributes{}
+	}
+	return templ.Attributes{"aria-invalid": "true", "aria-describedby": fieldID(name) + "-error"}
+}
+
+// fieldID turns a form field name ("phone.2.number") into an element id.
+func fieldID(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if c == '.' {
+			b[i] = '-'
+		}
+	}
+	return string(b)
+}
+
+// rowName builds the form field name of one row's input.
+func rowName(kind string, i int, field string) string {
+	return kind + "." + strconv.Itoa(i) + "." + field
+}
+
+// withCurrent makes sure a select offers the stored value even when Apptivo's
+// config no longer lists it, so an untouched row never changes by itself.
+func withCurrent(opts []Option, current, label string) []Option {
+	if current == "" {
+		return opts
+	}
+	for _, o := range opts {
+		if o.Value == current {
+			return opts
+		}
+	}
+	if label == "" {
+		label = current
+	}
+	return append([]Option{{Value: current, Label: label}}, opts...)
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}

@@ -1,0 +1,180 @@
+// Package views renders every page and fragment of the desk. Components are
+// pure functions of the small view models in this file; the same section
+// partial serves the full page and the htmx swap.
+package views
+
+// Layout is what every full page needs around its content.
+type Layout struct {
+	Title     string
+	Demo      bool
+	UserEmail string // "" when nobody is signed in
+	CSRFToken string
+	Messages  []Message // shown in the polite live region
+	Assets    Assets
+}
+
+// Assets are the versioned URLs of the static files.
+type Assets struct {
+	HTMX string
+	CSS  string
+	JS   string
+}
+
+// Message is one status line for the live region.
+type Message struct {
+	Text  string
+	Error bool
+}
+
+// Login is the sign-in page.
+type Login struct {
+	Email    string
+	Next     string
+	Error    string
+	Field    map[string]string // field name → error
+	DemoKeys *DemoKeys
+}
+
+// DemoKeys are shown on the sign-in page in demo mode only.
+type DemoKeys struct {
+	APIKey    string
+	AccessKey string
+}
+
+// Search is the customer search page and its results fragment.
+type Search struct {
+	Query    string
+	Rows     []SearchRow
+	Total    int
+	Page     int
+	Pages    int
+	From, To int
+	PrevURL  string
+	NextURL  string
+	Error    string
+}
+
+// SearchRow is one customer in the results table.
+type SearchRow struct {
+	ID, Name, Number, Phone, Email, City string
+}
+
+// Customer is the customer page: its header and its two sections.
+type Customer struct {
+	ID      string
+	Name    string
+	Meta    Meta
+	NameSec NameSection
+	Contact ContactSection
+}
+
+// Meta is the line under the title.
+type Meta struct {
+	CustomerID    string
+	Number        string
+	Status        string
+	LastUpdatedBy string
+	LastUpdatedAt string
+}
+
+// NameSection is the "Name" card in read or edit mode.
+type NameSection struct {
+	CustomerID string
+	Name       string
+	Notice     string // "Saved", "No changes to save"
+	Form       *NameForm
+}
+
+// NameForm is the name editor.
+type NameForm struct {
+	CustomerID  string
+	CSRFToken   string
+	Fingerprint string
+	Name        string
+	Original    string
+	Errors      map[string]string
+	Problem     string // Apptivo trouble, shown at the top of the form
+	Conflict    *NameConflict
+	Restored    bool // typed input brought back after a re-sign-in
+}
+
+// NameConflict shows what a colleague saved meanwhile.
+type NameConflict struct {
+	TheirName string
+	By, At    string
+}
+
+// ContactSection is the "Contact details" card in read or edit mode.
+type ContactSection struct {
+	CustomerID string
+	Phones     []PhoneView
+	Emails     []EmailView
+	Addresses  []AddressView
+	Notice     string
+	Form       *ContactForm
+}
+
+type PhoneView struct{ Number, Type, Tel string }
+type EmailView struct{ Address, Type string }
+type AddressView struct {
+	Type  string
+	Lines []string
+}
+
+// ContactForm is the contact details editor.
+type ContactForm struct {
+	CustomerID   string
+	CSRFToken    string
+	Fingerprint  string
+	Phones       []PhoneRow
+	Emails       []EmailRow
+	Addresses    []AddressRow
+	PhoneTypes   []Option
+	EmailTypes   []Option
+	AddressTypes []Option
+	Countries    []Option
+	Errors       map[string]string // by input name
+	Problem      string
+	Conflict     *ContactConflict
+	Restored     bool
+	Focus        string // id of the input to focus, e.g. a row just added
+}
+
+// ErrorCount is how many fields need attention.
+func (f *ContactForm) ErrorCount() int { return len(f.Errors) }
+
+// ErrorCount is how many fields need attention.
+func (f *NameForm) ErrorCount() int { return len(f.Errors) }
+
+// Option is one choice of a select.
+type Option struct{ Value, Label string }
+
+// PhoneRow is one editable phone line; Ref is empty for a new row.
+type PhoneRow struct {
+	Ref, Number, Original, Type, TypeLabel string
+	Remove                                 bool
+}
+
+type EmailRow struct {
+	Ref, Address, Original, Type, TypeLabel string
+	Remove                                  bool
+}
+
+type AddressRow struct {
+	Ref, Type, TypeLabel, Line1, Line2, City, State, Zip, Country, CountryLabel string
+	Original                                                                    string // the row's values as first shown, joined
+	Remove                                                                      bool
+}
+
+// ContactConflict shows the contact details a colleague saved meanwhile.
+type ContactConflict struct {
+	Theirs ContactSection
+	By, At string
+}
+
+// ErrorPage is a whole-page error (404, 500, Apptivo trouble on a GET).
+type ErrorPage struct {
+	Status  int
+	Title   string
+	Message string
+}
