@@ -1,0 +1,39 @@
+# The customer desk. Every target works on a fresh machine: Go fetches the
+# modules and the pinned templ generator; `make test` installs Chromium for
+# the browser tests when it can.
+GO ?= go
+
+.PHONY: help run test unit e2e generate check bench screenshots chromium
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+run: ## the portal in demo mode on the built-in Apptivo simulator (http://127.0.0.1:8080)
+	APPTIVO_DEMO=1 $(GO) run .
+
+test: chromium ## every test, the browser tests included, with the race detector
+	$(GO) test -race -count=1 ./...
+
+unit: ## every test except the browser tests
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /e2e)
+
+e2e: chromium ## the browser tests only
+	$(GO) test -count=1 -v ./e2e/
+
+generate: ## regenerate the templ views
+	$(GO) tool templ generate
+
+check: ## generated code up to date, gofmt and go vet clean
+	$(GO) tool templ generate
+	@git diff --exit-code -- '*_templ.go' || { echo "generated templ code was out of date: commit the result of 'make generate'"; exit 1; }
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
+	$(GO) vet ./...
+
+bench: ## benchmarks (ratios against a baseline in the same run)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+screenshots: chromium ## write PNGs of the key screens to docs/screenshots
+	$(GO) test -count=1 -run TestScreenshots ./e2e/ -args -screenshots=$(CURDIR)/docs/screenshots
+
+chromium: ## make sure Debian's chromium is installed (installs it when root)
+	@e2e/ensure-chromium.sh
