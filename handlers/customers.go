@@ -105,9 +105,13 @@ func (a *app) showCustomer(c echo.Context) error {
 	return a.customerPage(c, http.StatusOK, customerVM(cust), nil)
 }
 
-// customerPage renders the whole customer page, or, for htmx, the given fragment.
-func (a *app) customerPage(c echo.Context, status int, v views.Customer, fragment templ.Component) error {
-	return a.respond(c, status, func(l views.Layout) templ.Component { return views.CustomerPage(l, v) }, v.Name, fragment)
+// customerPage renders the whole customer page (with any live messages), or,
+// for htmx, the given fragment.
+func (a *app) customerPage(c echo.Context, status int, v views.Customer, fragment templ.Component, live ...views.Message) error {
+	return a.respond(c, status, func(l views.Layout) templ.Component {
+		l.Messages = append(l.Messages, live...)
+		return views.CustomerPage(l, v)
+	}, v.Name, fragment)
 }
 
 // nameSection is the read view of the name card (Cancel with htmx lands here).

@@ -330,7 +330,7 @@ func (a *app) showForm(c echo.Context, status int, ed sectionEditor, st formStat
 	case st.Problem != "":
 		live = append(live, views.Message{Text: "Not saved. " + st.Problem, Error: true})
 	}
-	return a.customerPage(c, status, v, fragments(card(ed.key(), v), views.LiveRegion(live, true)))
+	return a.customerPage(c, status, v, fragments(card(ed.key(), v), views.LiveRegion(live, true)), live...)
 }
 
 // saved shows the section's read view after a save (or a save with nothing

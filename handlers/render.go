@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -46,7 +47,9 @@ func (a *app) respond(c echo.Context, status int, page func(views.Layout) templ.
 		comp = page(a.layout(c, title))
 	}
 	var buf bytes.Buffer
-	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+	// Rendering is quick and local; an error page is often rendered after the
+	// request's deadline context was already cancelled.
+	if err := comp.Render(context.WithoutCancel(c.Request().Context()), &buf); err != nil {
 		return err
 	}
 	h := c.Response().Header()

@@ -1,0 +1,267 @@
+package handlers_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/customerdesk/desk/apptivo"
+	"github.com/customerdesk/desk/apptivo/apptivotest"
+	"github.com/customerdesk/desk/handlers"
+	"github.com/customerdesk/desk/views"
+)
+
+// env is the real desk (production router and middleware) on a loopback
+// server, talking to the simulator, driven by a client with a cookie jar.
+type env struct {
+	t      *testing.T
+	sim    *apptivotest.Server
+	app    *httptest.Server
+	client *http.Client
+	csrf   string
+	logs   *bytes.Buffer
+	clock  *clock
+}
+
+// clock is the session clock, moved by tests to expire sign-ins.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// lockedBuffer lets the server log while a test reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf *bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func newEnv(t *testing.T, tweaks ...func(*handlers.Settings)) *env {
+	t.Helper()
+	sim := apptivotest.New()
+	simSrv := httptest.NewServer(sim)
+	t.Cleanup(func() { sim.Close(); simSrv.Close() })
+
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	logs := &bytes.Buffer{}
+	clk := &clock{now: time.Now()}
+	settings := handlers.Settings{
+		ApptivoBaseURL: simSrv.URL,
+		ApptivoTimeout: 5 * time.Second,
+		SessionKey:     key,
+		DefaultRegion:  "US",
+		RequestTimeout: 10 * time.Second,
+		LoginPerMinute: 1000,
+		Demo:           true,
+		DemoKeys:       &views.DemoKeys{APIKey: apptivotest.DemoKeys.APIKey, AccessKey: apptivotest.DemoKeys.AccessKey},
+		Logger:         slog.New(slog.NewTextHandler(&lockedBuffer{buf: logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:            clk.Now,
+	}
+	for _, tw := range tweaks {
+		tw(&settings)
+	}
+	built, err := handlers.Build(settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := httptest.NewServer(built.Echo)
+	t.Cleanup(app.Close)
+	jar, _ := cookiejar.New(nil)
+	return &env{
+		t: t, sim: sim, app: app, logs: logs, clock: clk,
+		client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+	}
+}
+
+// page is one answer, read and parsed.
+type page struct {
+	status int
+	header http.Header
+	body   string
+	doc    *goquery.Document
+}
+
+func (p page) text(sel string) string {
+	return strings.Join(strings.Fields(p.doc.Find(sel).Text()), " ")
+}
+
+func (p page) val(sel string) string { return p.doc.Find(sel).AttrOr("value", "") }
+
+func (e *env) do(method, path string, form url.Values, hx bool, mutate ...func(*http.Request)) page {
+	e.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, e.app.URL+path, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if method == http.MethodPost {
+		// What a browser sends for a same-origin form post.
+		req.Header.Set("Origin", e.app.URL)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+	}
+	if hx {
+		req.Header.Set("HX-Request", "true")
+		req.Header.Set("HX-Request-Type", "partial")
+		req.Header.Set("HX-Current-URL", e.app.URL+"/customers")
+		if e.csrf != "" {
+			req.Header.Set("X-CSRF-Token", e.csrf)
+		}
+	}
+	for _, m := range mutate {
+		m(req)
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(raw))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if tok, ok := doc.Find(`input[name="_csrf"]`).First().Attr("value"); ok {
+		e.csrf = tok
+	}
+	return page{status: resp.StatusCode, header: resp.Header, body: string(raw), doc: doc}
+}
+
+func (e *env) get(path string) page { e.t.Helper(); return e.do(http.MethodGet, path, nil, false) }
+func (e *env) hxGet(path string) page {
+	e.t.Helper()
+	return e.do(http.MethodGet, path, nil, true)
+}
+
+// post sends a form with the session's CSRF token, as the browser would.
+func (e *env) post(path string, form url.Values, hx bool) page {
+	e.t.Helper()
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	if f.Get("_csrf") == "" && e.csrf != "" {
+		f.Set("_csrf", e.csrf)
+	}
+	return e.do(http.MethodPost, path, f, hx)
+}
+
+// follow GETs the Location of a redirect.
+func (e *env) follow(p page) page {
+	e.t.Helper()
+	if p.status != http.StatusSeeOther {
+		e.t.Fatalf("want a 303, got %d: %s", p.status, p.body)
+	}
+	return e.get(p.header.Get("Location"))
+}
+
+const testEmail = "sam.sales@example.com"
+
+func (e *env) signIn() {
+	e.t.Helper()
+	e.get("/login")
+	p := e.post("/login", url.Values{"email": {testEmail}, "apiKey": {apptivotest.DemoKeys.APIKey}, "accessKey": {apptivotest.DemoKeys.AccessKey}}, false)
+	if p.status != http.StatusSeeOther {
+		e.t.Fatalf("sign-in: %d %s", p.status, p.body)
+	}
+	e.follow(p) // picks up the new session's CSRF token
+	e.sim.ResetRequests()
+}
+
+// formValues collects a form's fields as a browser would submit them
+// (checked boxes only, the selected option of each select).
+func formValues(p page, formSel string) url.Values {
+	v := url.Values{}
+	form := p.doc.Find(formSel)
+	form.Find("input").Each(func(_ int, s *goquery.Selection) {
+		name, ok := s.Attr("name")
+		if !ok {
+			return
+		}
+		switch s.AttrOr("type", "text") {
+		case "submit", "button":
+			return
+		case "checkbox", "radio":
+			if _, checked := s.Attr("checked"); !checked {
+				return
+			}
+		}
+		v.Add(name, s.AttrOr("value", ""))
+	})
+	form.Find("select").Each(func(_ int, s *goquery.Selection) {
+		name := s.AttrOr("name", "")
+		sel := s.Find("option[selected]").First()
+		if sel.Length() == 0 {
+			sel = s.Find("option").First()
+		}
+		v.Add(name, sel.AttrOr("value", ""))
+	})
+	return v
+}
+
+// updates returns the update calls the simulator received.
+func (e *env) updates() []apptivotest.Request { return e.sim.RequestsFor("update") }
+
+func (e *env) countCalls(action string) int { return len(e.sim.RequestsFor(action)) }
+
+func decodeList(t *testing.T, raw string) []any {
+	t.Helper()
+	var v []any
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		t.Fatalf("%q: %v", raw, err)
+	}
+	return v
+}
+
+func jsonOf(t *testing.T, v []any) string {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// stored reads a customer as the simulator holds it now.
+func (e *env) stored(id int64) *apptivo.Customer {
+	e.t.Helper()
+	raw, ok := e.sim.Customer(id)
+	if !ok {
+		e.t.Fatalf("no customer %d", id)
+	}
+	c, err := apptivo.ParseCustomer(raw)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+func idPath(id int64, rest string) string { return "/customers/" + strconv.FormatInt(id, 10) + rest }
