@@ -14,12 +14,13 @@ func csrfHeaders(token string) string {
 	return string(b)
 }
 
-// invalid marks an input invalid and ties it to its error text.
-func invalid(name string, errs map[string]string) templ.Attributes {
-	if errs[name] == "" {
+// invalid marks the input with the given id invalid when errs has an entry
+// under key, and ties it to its error text (rendered by Field as id-error).
+func invalid(key, id string, errs map[string]string) templ.Attributes {
+	if errs[key] == "" {
 		return templ.Attributes{}
 	}
-	return templ.Attributes{"aria-invalid": "true", "aria-describedby": fieldID(name) + "-error"}
+	return templ.Attributes{"aria-invalid": "true", "aria-describedby": id + "-error"}
 }
 
 // fieldID turns a form field name ("phone.2.number") into an element id.
