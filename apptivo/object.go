@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Object is a JSON object that keeps every member exactly as received: the
@@ -22,47 +23,101 @@ type member struct {
 }
 
 // UnmarshalJSON reads the object member by member, without decoding values.
+// The document is validated first, so the scan below only has to find where
+// each key and value starts and ends.
 func (o *Object) UnmarshalJSON(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return err
+	if !json.Valid(data) {
+		return errors.New("apptivo: invalid JSON")
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
 		return errors.New("apptivo: expected a JSON object")
 	}
 	o.members = o.members[:0]
 	seen := map[string]int{}
-	for dec.More() {
-		tok, err := dec.Token()
+	i = skipSpace(data, i+1)
+	for i < len(data) && data[i] != '}' {
+		end := scanValue(data, i) // the key, a string
+		key, err := unquote(data[i:end])
 		if err != nil {
 			return err
 		}
-		key, ok := tok.(string)
-		if !ok {
-			return errors.New("apptivo: object key is not a string")
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return err
-		}
+		i = skipSpace(data, skipSpace(data, end)+1) // past the colon
+		end = scanValue(data, i)
+		raw := json.RawMessage(data[i:end:end])
 		// A duplicate key keeps its first position and its last value, which is
 		// what encoding/json itself would have decoded.
-		if i, dup := seen[key]; dup {
-			o.members[i].value = raw
-			continue
+		if at, dup := seen[key]; dup {
+			o.members[at].value = raw
+		} else {
+			seen[key] = len(o.members)
+			o.members = append(o.members, member{key: key, value: raw})
 		}
-		seen[key] = len(o.members)
-		o.members = append(o.members, member{key: key, value: raw})
+		i = skipSpace(data, end)
+		if i < len(data) && data[i] == ',' {
+			i = skipSpace(data, i+1)
+		}
 	}
-	if _, err := dec.Token(); err != nil { // closing brace
-		return err
-	}
-	if _, err := dec.Token(); err == nil {
+	if i = skipSpace(data, i+1); i != len(data) {
 		return errors.New("apptivo: trailing data after JSON object")
 	}
 	return nil
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// scanValue returns the end of the (valid) JSON value starting at i.
+func scanValue(data []byte, i int) int {
+	switch data[i] {
+	case '"':
+		for j := i + 1; j < len(data); j++ {
+			switch data[j] {
+			case '\\':
+				j++
+			case '"':
+				return j + 1
+			}
+		}
+		return len(data)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(data); j++ {
+			switch data[j] {
+			case '"':
+				j = scanValue(data, j) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(data)
+	default: // number, true, false, null
+		j := i
+		for j < len(data) && !strings.ContainsRune(",}] \t\n\r", rune(data[j])) {
+			j++
+		}
+		return j
+	}
+}
+
+// unquote decodes a JSON string, taking the fast path when it has no escapes.
+func unquote(raw []byte) (string, error) {
+	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", errors.New("apptivo: object key is not a string")
+	}
+	return s, nil
 }
 
 // MarshalJSON writes the members in their original order with their original bytes.

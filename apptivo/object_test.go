@@ -3,6 +3,7 @@ package apptivo
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -130,4 +131,40 @@ func TestCredentialsNeverPrintKeys(t *testing.T) {
 			t.Errorf("credentials leaked: %s", s)
 		}
 	}
+}
+
+// FuzzObjectRoundTrip: any JSON object survives decode + encode with equal
+// content, and a document that is not one object is refused.
+func FuzzObjectRoundTrip(f *testing.F) {
+	for _, seed := range []string{
+		`{}`, `{"a":1}`, `{"a":{"b":[1,"}",{"c":"\"]"}]},"d":null}`, `{"k\u00fc":"v\\","n":-1.5e-7,"t":true}`,
+		` { "x" : [ ] , "y" : { } } `, `{"a":1,"a":2}`, `{"a":"x"}{"b":1}`, `[1]`, `{"a":12345678901234567890123}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	for _, seed := range []string{`null`, ` null `} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var o Object
+		err := o.UnmarshalJSON(data)
+		var probe map[string]json.RawMessage
+		std := json.Unmarshal(data, &probe)
+		if std == nil && probe == nil {
+			std = errors.New("null is not an object")
+		}
+		if (err == nil) != (std == nil) {
+			t.Fatalf("%q: ours %v, encoding/json %v", data, err, std)
+		}
+		if err != nil {
+			return
+		}
+		out, err := o.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !JSONEqual(data, out) {
+			t.Fatalf("%q became %q", data, out)
+		}
+	})
 }
