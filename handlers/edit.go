@@ -330,7 +330,12 @@ func (a *app) showForm(c echo.Context, status int, ed sectionEditor, st formStat
 	case st.Problem != "":
 		live = append(live, views.Message{Text: "Not saved. " + st.Problem, Error: true})
 	}
-	return a.customerPage(c, status, v, fragments(card(ed.key(), v), views.LiveRegion(live, true)), live...)
+	parts := []templ.Component{card(ed.key(), v), views.LiveRegion(live, true)}
+	if st.Conflict != nil {
+		// The meta line should name whoever saved meanwhile.
+		parts = append(parts, views.MetaLine(customerVM(st.Conflict).Meta, true))
+	}
+	return a.customerPage(c, status, v, fragments(parts...), live...)
 }
 
 // saved shows the section's read view after a save (or a save with nothing
@@ -342,11 +347,11 @@ func (a *app) saved(c echo.Context, ed sectionEditor, cust *apptivo.Customer, no
 	}
 	v := customerVM(cust)
 	v.NameSec.Notice, v.Contact.Notice = notice, notice
-	return a.respond(c, http.StatusOK, nil, "", fragments(
-		card(ed.key(), v),
-		views.MetaLine(v.Meta, true),
-		views.LiveRegion([]views.Message{{Text: notice}}, true),
-	))
+	parts := []templ.Component{card(ed.key(), v), views.MetaLine(v.Meta, true), views.LiveRegion([]views.Message{{Text: notice}}, true)}
+	if ed.key() == "name" {
+		parts = append(parts, views.CustomerTitle(v.Name, true))
+	}
+	return a.respond(c, http.StatusOK, nil, "", fragments(parts...))
 }
 
 func plural(n int, one, many string) string {

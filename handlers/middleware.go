@@ -116,6 +116,7 @@ func (a *app) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 					_ = a.cfg.Sessions.Stash(c.Response(), r, r.URL.Path, form)
 				}
 				next = r.URL.Path + "/edit"
+				_ = a.cfg.Sessions.AddFlash(c.Response(), r, "Your sign-in had expired, so nothing was saved yet. Sign in again: what you typed will be back in the form.")
 			}
 			return redirect(c, "/login?next="+url.QueryEscape(safeNext(next)))
 		}

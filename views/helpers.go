@@ -64,3 +64,14 @@ func plural(n int, one, many string) string {
 	}
 	return strconv.Itoa(n) + " " + many
 }
+
+// conflictSentence says who saved what when, in one sentence.
+func conflictSentence(by, at string) string {
+	if by == "" {
+		by = "Somebody"
+	}
+	if at == "" {
+		return by + " saved a change meanwhile."
+	}
+	return by + " saved a change at " + at + "."
+}

@@ -96,7 +96,7 @@ func TestContactFormLabelsEveryControl(t *testing.T) {
 
 func TestLiveRegionOutOfBand(t *testing.T) {
 	doc := render(t, LiveRegion([]Message{{Text: "Oops", Error: true}}, true))
-	if doc.Find(`#live[hx-swap-oob=true] .message-error`).Text() != "Oops" {
+	if doc.Find(`#live[hx-swap-oob=innerHTML] .message-error`).Text() != "Oops" {
 		t.Error("oob live region")
 	}
 }
