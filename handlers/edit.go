@@ -112,7 +112,7 @@ func typeOptions(types []apptivo.Type) []views.Option {
 
 // contactFormOf fills the editor from a record, with one blank row of each
 // kind ready for a new entry.
-func contactFormOf(c *apptivo.Customer, countries *countryList) ContactForm {
+func contactFormOf(c *apptivo.Customer, d rowDefaults) ContactForm {
 	f := ContactForm{Fingerprint: c.Fingerprint(apptivo.ContactSections...)}
 	for _, p := range c.Phones() {
 		f.Phones = append(f.Phones, views.PhoneRow{Ref: p.Ref, Number: p.Number, Type: p.TypeCode, TypeLabel: p.Type,
@@ -128,30 +128,44 @@ func contactFormOf(c *apptivo.Customer, countries *countryList) ContactForm {
 		row.Original = addressOriginal(row)
 		f.Addresses = append(f.Addresses, row)
 	}
-	f.addBlank("phone")
-	f.addBlank("email")
-	f.addBlank("address")
+	for _, kind := range []string{"phone", "email", "address"} {
+		f.addBlank(kind, d)
+	}
 	return f
 }
 
+// rowDefaults pre-fill a new row's pickers, so adding a number is one field
+// to type; a new row left empty is still ignored.
+type rowDefaults struct{ phoneType, emailType, addressType, country string }
+
+func defaultsFor(cfg *apptivo.Config, region string) rowDefaults {
+	first := func(types []apptivo.Type) string {
+		if len(types) == 0 {
+			return ""
+		}
+		return types[0].Code
+	}
+	return rowDefaults{first(cfg.PhoneTypes), first(cfg.EmailTypes), first(cfg.AddressTypes), region}
+}
+
 // addBlank appends an empty row of a kind; it returns the id of its first input.
-func (f *ContactForm) addBlank(kind string) string {
+func (f *ContactForm) addBlank(kind string, d rowDefaults) string {
 	switch kind {
 	case "phone":
 		if len(f.Phones) < maxRowsOfKind {
-			f.Phones = append(f.Phones, views.PhoneRow{})
+			f.Phones = append(f.Phones, views.PhoneRow{Type: d.phoneType})
 		}
 		return "phone-" + itoa(len(f.Phones)-1) + "-number"
 	case "email":
 		if len(f.Emails) < maxRowsOfKind {
-			f.Emails = append(f.Emails, views.EmailRow{})
+			f.Emails = append(f.Emails, views.EmailRow{Type: d.emailType})
 		}
 		return "email-" + itoa(len(f.Emails)-1) + "-address"
 	case "address":
 		if len(f.Addresses) < maxRowsOfKind {
-			f.Addresses = append(f.Addresses, views.AddressRow{})
+			f.Addresses = append(f.Addresses, views.AddressRow{Type: d.addressType, Country: d.country})
 		}
-		return "address-" + itoa(len(f.Addresses)-1) + "-type"
+		return "address-" + itoa(len(f.Addresses)-1) + "-line1"
 	}
 	return ""
 }
@@ -182,7 +196,8 @@ func (a *app) editContact(c echo.Context) error {
 	if err != nil {
 		return a.apptivoFailure(c, err)
 	}
-	ed := &contactEditor{a: a, id: cust.ID(), csrf: a.csrfToken(c), cfg: a.configs.get(c.Request().Context(), clientOf(c)), f: contactFormOf(cust, a.countries)}
+	cfg := a.configs.get(c.Request().Context(), clientOf(c))
+	ed := &contactEditor{a: a, id: cust.ID(), csrf: a.csrfToken(c), cfg: cfg, f: contactFormOf(cust, defaultsFor(cfg, a.cfg.DefaultRegion))}
 	st := formState{Fingerprint: ed.f.Fingerprint}
 	if stash, ok := a.cfg.Sessions.TakeStash(c.Response(), c.Request(), sectionPath(cust.ID(), "contact")); ok {
 		ed.f = bindContactForm(stash)
@@ -208,7 +223,7 @@ func (a *app) saveContact(c echo.Context) error {
 	ed := &contactEditor{a: a, id: c.Param("id"), csrf: a.csrfToken(c), cfg: a.configs.get(c.Request().Context(), clientOf(c)), f: bindContactForm(form)}
 	if ed.f.Add != "" {
 		// "Add phone number" and friends: one more blank row, nothing saved.
-		focus := ed.f.addBlank(ed.f.Add)
+		focus := ed.f.addBlank(ed.f.Add, defaultsFor(ed.cfg, a.cfg.DefaultRegion))
 		return a.showForm(c, http.StatusOK, ed, formState{Fingerprint: ed.f.Fingerprint, Focus: focus}, nil)
 	}
 	return a.save(c, ed, form)
