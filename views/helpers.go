@@ -75,3 +75,29 @@ func conflictSentence(by, at string) string {
 	}
 	return by + " saved a change at " + at + "."
 }
+
+// commRow is a phone or email row as the shared row markup needs it.
+type commRow struct {
+	ValueField, ValueLabel, InputType, TypeText string
+	Ref, Original, Value, Type, TypeLabel       string
+	Remove                                      bool
+	Types                                       []Option
+}
+
+func phoneRows(f ContactForm) []commRow {
+	rows := make([]commRow, len(f.Phones))
+	for i, r := range f.Phones {
+		rows[i] = commRow{ValueField: "number", ValueLabel: "Phone number", InputType: "tel", TypeText: "Phone type",
+			Ref: r.Ref, Original: r.Original, Value: r.Number, Type: r.Type, TypeLabel: r.TypeLabel, Remove: r.Remove, Types: f.PhoneTypes}
+	}
+	return rows
+}
+
+func emailRows(f ContactForm) []commRow {
+	rows := make([]commRow, len(f.Emails))
+	for i, r := range f.Emails {
+		rows[i] = commRow{ValueField: "address", ValueLabel: "Email address", InputType: "email", TypeText: "Email type",
+			Ref: r.Ref, Original: r.Original, Value: r.Address, Type: r.Type, TypeLabel: r.TypeLabel, Remove: r.Remove, Types: f.EmailTypes}
+	}
+	return rows
+}
