@@ -27,7 +27,7 @@ func (a *app) search(c echo.Context) error {
 	start := min((page-1)*size, maxSearchStart)
 	page = start/size + 1
 
-	v := views.Search{Query: q, Page: page}
+	v := views.Search{Query: q, Page: page, FirstURL: searchURL(q, 1)}
 	status := http.StatusOK
 	res, err := clientOf(c).SearchCustomers(c.Request().Context(), q, start, size)
 	if err != nil {

@@ -90,6 +90,15 @@ func TestSearchNoResults(t *testing.T) {
 	}
 }
 
+func TestSearchPastTheLastPage(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	p := e.get("/customers?q=gmbh&page=40")
+	if !strings.Contains(p.text(`[data-testid=no-results]`), "past the last result") || p.doc.Find(`[data-testid=no-results] a[href="/customers?q=gmbh"]`).Length() != 1 {
+		t.Fatalf("%q", p.text(`[data-testid=no-results]`))
+	}
+}
+
 func TestSearchFragmentForHTMX(t *testing.T) {
 	e := newEnv(t)
 	e.signIn()

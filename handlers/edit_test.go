@@ -631,3 +631,20 @@ func TestCancelReturnsReadView(t *testing.T) {
 		t.Fatal("cancel must bring the read view back")
 	}
 }
+
+func TestStaleFormTokenKeepsTypedInput(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	_, form := e.openForm(1000001, "name", false)
+	form.Set("name", "Typed In Old Tab LLC")
+	form.Set("_csrf", "token-from-an-old-sign-in")
+	e.sim.ResetRequests()
+	res := e.do(http.MethodPost, idPath(1000001, "/name"), form, true, func(r *http.Request) { r.Header.Set("X-CSRF-Token", "token-from-an-old-sign-in") })
+	if res.header.Get("HX-Redirect") != "/customers/1000001/name/edit" || len(e.updates()) != 0 {
+		t.Fatalf("stale token: %d %q", res.status, res.header.Get("HX-Redirect"))
+	}
+	back := e.get("/customers/1000001/name/edit")
+	if back.val("#customerName") != "Typed In Old Tab LLC" || !strings.Contains(back.text("#live"), "had to be reloaded") {
+		t.Fatalf("form not restored: %q / %q", back.val("#customerName"), back.text("#live"))
+	}
+}

@@ -87,10 +87,23 @@ func (a *app) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		if token == "" {
 			token = c.FormValue("_csrf")
 		}
-		if !a.cfg.Sessions.CheckCSRF(r, token) {
-			return echo.NewHTTPError(http.StatusForbidden, "This form has expired. Reload the page and try again.")
+		if a.cfg.Sessions.CheckCSRF(r, token) {
+			return next(c)
 		}
-		return next(c)
+		// A section form opened before the person signed in again (e.g. in
+		// another tab) carries an old token. The request already passed the
+		// cross-origin check, so keep what was typed and reopen the form
+		// rather than throw the input away.
+		if _, ok := a.cfg.Sessions.Current(r); ok && isSectionSave(r.URL.Path) {
+			if form, err := c.FormParams(); err == nil {
+				form.Del("_csrf")
+				if a.cfg.Sessions.Stash(c.Response(), r, r.URL.Path, form) == nil {
+					_ = a.cfg.Sessions.AddFlash(c.Response(), r, "This form was opened before you last signed in, so it had to be reloaded. Your changes are still in it: check them and press Save.")
+					return redirect(c, r.URL.Path+"/edit")
+				}
+			}
+		}
+		return echo.NewHTTPError(http.StatusForbidden, "This form has expired. Reload the page and try again.")
 	}
 }
 

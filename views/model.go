@@ -51,6 +51,7 @@ type Search struct {
 	From, To int
 	PrevURL  string
 	NextURL  string
+	FirstURL string
 	Error    string
 }
 
