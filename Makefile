@@ -24,8 +24,10 @@ generate: ## regenerate the templ views
 	$(GO) tool templ generate
 
 check: ## generated code up to date, gofmt and go vet clean
-	$(GO) tool templ generate
-	@git diff --exit-code -- '*_templ.go' || { echo "generated templ code was out of date: commit the result of 'make generate'"; exit 1; }
+	@before=$$(cat $$(find . -name '*_templ.go' | sort) | sha256sum); \
+	$(GO) tool templ generate >/dev/null; \
+	after=$$(cat $$(find . -name '*_templ.go' | sort) | sha256sum); \
+	if [ "$$before" != "$$after" ]; then echo "generated templ code was out of date: 'make generate' rewrote it; commit the result"; exit 1; fi
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 	$(GO) vet ./...
 
