@@ -27,8 +27,9 @@ import (
 // env is the real desk (production router and middleware) on a loopback
 // server, talking to the simulator, driven by a client with a cookie jar.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	sim    *apptivotest.Server
+	simURL string
 	app    *httptest.Server
 	client *http.Client
 	csrf   string
@@ -61,7 +62,7 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 	return l.buf.Write(p)
 }
 
-func newEnv(t *testing.T, tweaks ...func(*handlers.Settings)) *env {
+func newEnv(t testing.TB, tweaks ...func(*handlers.Settings)) *env {
 	t.Helper()
 	sim := apptivotest.New()
 	simSrv := httptest.NewServer(sim)
@@ -94,7 +95,7 @@ func newEnv(t *testing.T, tweaks ...func(*handlers.Settings)) *env {
 	t.Cleanup(app.Close)
 	jar, _ := cookiejar.New(nil)
 	return &env{
-		t: t, sim: sim, app: app, logs: logs, clock: clk,
+		t: t, sim: sim, simURL: simSrv.URL, app: app, logs: logs, clock: clk,
 		client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
 }
