@@ -137,9 +137,10 @@ func (u *Update) Params() (query, body url.Values, err error) {
 // actually changed. ok is false when nothing changed: then no call is due.
 //
 // Decisions, so every caller gets the same answer:
-//   - Leading/trailing white space is not a change: when a field's trimmed
-//     value equals the stored one's trimmed value, the stored value is kept
-//     byte for byte. Changed values are stored trimmed.
+//   - Leading/trailing white space is not a change, nor are line breaks
+//     (browsers strip them from inputs): when a field is the same text
+//     (SameText), the stored value is kept byte for byte. Changed values are
+//     stored trimmed.
 //   - Order is part of a list section: a reorder is a change (Apptivo treats
 //     the first entry as the main one).
 //   - A blank new row is ignored, not added.
@@ -215,10 +216,21 @@ func removeField(s Section) string {
 	}
 }
 
-// merged decides the value to store for one field: the stored value when the
-// edit only differs in surrounding white space, else the trimmed edit.
+// SameText reports whether an edited value is the stored one as far as a
+// person can tell: white space around it does not count, and neither do line
+// breaks, which browsers strip from single-line inputs before sending them.
+func SameText(a, b string) bool {
+	return normalText(a) == normalText(b)
+}
+
+func normalText(s string) string {
+	return strings.TrimSpace(strings.NewReplacer("\r", "", "\n", "").Replace(s))
+}
+
+// merged decides the value to store for one field: the stored value, byte
+// for byte, when the edit is the same text (SameText), else the trimmed edit.
 func merged(stored, edited string) (string, bool) {
-	if strings.TrimSpace(stored) == strings.TrimSpace(edited) {
+	if SameText(stored, edited) {
 		return stored, false
 	}
 	return strings.TrimSpace(edited), true

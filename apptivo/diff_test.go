@@ -336,3 +336,14 @@ func TestUnknownRefBecomesNewEntry(t *testing.T) {
 		t.Errorf("phones %+v", ph)
 	}
 }
+
+func TestLineBreaksStrippedByBrowsersAreNoChange(t *testing.T) {
+	c, err := ParseCustomer([]byte(`{"customerId":5,"customerName":"Acme\nHoldings","addresses":[{"addressId":3,"addressLine1":"1 Main St\r\n","city":"X","countryCode":"US","addressTypeCode":"1"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ce := &ContactEdit{Addresses: []AddressInput{{Ref: "id:3", Line1: "1 Main St", City: "X", CountryCode: "US", TypeCode: "1"}}}
+	if _, ok, _ := BuildUpdate(c, Edit{Name: ptr("AcmeHoldings"), Contact: ce}); ok {
+		t.Fatal("a value that only lost its line breaks in the browser is not a change")
+	}
+}

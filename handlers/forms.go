@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"net/mail"
 	"net/url"
 	"strconv"
@@ -100,19 +101,26 @@ func bindContactForm(v url.Values) ContactForm {
 	return f
 }
 
-// Originals of rows, joined so one hidden field carries them.
-func phoneOriginal(number, typ string) string { return number + "\n" + typ }
-func emailOriginal(addr, typ string) string   { return addr + "\n" + typ }
-func addressOriginal(r views.AddressRow) string {
-	return strings.Join([]string{r.Type, r.Line1, r.Line2, r.City, r.State, r.Zip, r.Country}, "\n")
+// Originals of rows travel in one hidden field each, as a JSON array, so
+// any character a stored value holds survives the round trip.
+func joinOriginal(parts ...string) string {
+	b, _ := json.Marshal(parts)
+	return string(b)
 }
 
-// originalPart returns part i of a joined original, and whether the row has one.
+func phoneOriginal(number, typ string) string { return joinOriginal(number, typ) }
+func emailOriginal(addr, typ string) string   { return joinOriginal(addr, typ) }
+func addressOriginal(r views.AddressRow) string {
+	return joinOriginal(r.Type, r.Line1, r.Line2, r.City, r.State, r.Zip, r.Country)
+}
+
+// originalPart returns part i of a row's original, and whether the row has
+// one (new rows don't).
 func originalPart(orig string, i int) (string, bool) {
-	if orig == "" {
+	var parts []string
+	if orig == "" || json.Unmarshal([]byte(orig), &parts) != nil {
 		return "", false
 	}
-	parts := strings.Split(orig, "\n")
 	if i >= len(parts) {
 		return "", true
 	}
@@ -287,10 +295,10 @@ func (f ContactForm) Edit(cfg *apptivo.Config, countries *countryList) *apptivo.
 	return ce
 }
 
-// changed is the desk's one rule for "did the person edit this value":
-// white space around it does not count (apptivo.BuildUpdate agrees).
+// changed is the desk's one rule for "did the person edit this value";
+// apptivo.SameText defines it for the diff too.
 func changed(now, orig string) bool {
-	return strings.TrimSpace(now) != strings.TrimSpace(orig)
+	return !apptivo.SameText(now, orig)
 }
 
 func blankAll(values ...string) bool {

@@ -78,16 +78,16 @@ func conflictSentence(by, at string) string {
 
 // commRow is a phone or email row as the shared row markup needs it.
 type commRow struct {
-	ValueField, ValueLabel, InputType, TypeText string
-	Ref, Original, Value, Type, TypeLabel       string
-	Remove                                      bool
-	Types                                       []Option
+	ValueField, ValueLabel, InputType, InputMode, TypeText string
+	Ref, Original, Value, Type, TypeLabel                  string
+	Remove                                                 bool
+	Types                                                  []Option
 }
 
 func phoneRows(f ContactForm) []commRow {
 	rows := make([]commRow, len(f.Phones))
 	for i, r := range f.Phones {
-		rows[i] = commRow{ValueField: "number", ValueLabel: "Phone number", InputType: "tel", TypeText: "Phone type",
+		rows[i] = commRow{ValueField: "number", ValueLabel: "Phone number", InputType: "tel", InputMode: "tel", TypeText: "Phone type",
 			Ref: r.Ref, Original: r.Original, Value: r.Number, Type: r.Type, TypeLabel: r.TypeLabel, Remove: r.Remove, Types: f.PhoneTypes}
 	}
 	return rows
@@ -96,7 +96,9 @@ func phoneRows(f ContactForm) []commRow {
 func emailRows(f ContactForm) []commRow {
 	rows := make([]commRow, len(f.Emails))
 	for i, r := range f.Emails {
-		rows[i] = commRow{ValueField: "address", ValueLabel: "Email address", InputType: "email", TypeText: "Email type",
+		// type=text with inputmode=email: type=email lets browsers rewrite
+		// international addresses (punycode) behind the person's back.
+		rows[i] = commRow{ValueField: "address", ValueLabel: "Email address", InputType: "text", InputMode: "email", TypeText: "Email type",
 			Ref: r.Ref, Original: r.Original, Value: r.Address, Type: r.Type, TypeLabel: r.TypeLabel, Remove: r.Remove, Types: f.EmailTypes}
 	}
 	return rows
