@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultBaseURL is Apptivo's public API host.
@@ -280,7 +281,9 @@ func (c *Client) UpdateCustomer(ctx context.Context, u *Update) (*Customer, erro
 	}
 	cust, err := decodeCustomerAnswer(answer)
 	if err != nil {
-		return nil, &Error{Kind: KindUnexpected, Action: "update", Reason: "answer holds no customer record"}
+		// Apptivo accepted the write (no failure, valid JSON) but did not echo
+		// the record: what was sent is what is stored now.
+		return &Customer{obj: u.Data.Clone()}, nil
 	}
 	return cust, nil
 }
@@ -376,15 +379,15 @@ func (c *Client) do(ctx context.Context, action string, query, body url.Values) 
 	reason := failureReason(data)
 	switch {
 	case status == http.StatusTooManyRequests:
-		return nil, &Error{Kind: KindRateLimited, Action: action, Status: status, Reason: scrubText(reason, secrets...), RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+		return nil, &Error{Kind: KindRateLimited, Action: action, Status: status, Reason: truncate(scrubText(reason, secrets...), 200), RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
 	case status >= 500:
-		return nil, &Error{Kind: KindUnavailable, Action: action, Status: status, Reason: scrubText(reason, secrets...)}
+		return nil, &Error{Kind: KindUnavailable, Action: action, Status: status, Reason: truncate(scrubText(reason, secrets...), 200)}
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return nil, &Error{Kind: KindBadCredentials, Action: action, Status: status, Reason: scrubText(reason, secrets...)}
+		return nil, &Error{Kind: KindBadCredentials, Action: action, Status: status, Reason: truncate(scrubText(reason, secrets...), 200)}
 	case status == http.StatusNotFound && action == "getById":
 		return nil, &Error{Kind: KindNotFound, Action: action, Status: status}
 	case status < 200 || status > 299:
-		return nil, &Error{Kind: KindUnexpected, Action: action, Status: status, Reason: scrubText(reason, secrets...)}
+		return nil, &Error{Kind: KindUnexpected, Action: action, Status: status, Reason: truncate(scrubText(reason, secrets...), 200)}
 	}
 
 	trimmed := bytes.TrimSpace(data)
@@ -403,10 +406,16 @@ func (c *Client) do(ctx context.Context, action string, query, body url.Values) 
 			reason = "Apptivo reported a failure"
 		}
 		kind := classifyReason(reason)
-		if kind == KindNotFound && action != "getById" && action != "update" {
+		switch {
+		case kind == KindNotFound && action != "getById":
+			kind = KindUnexpected
+		case kind == KindBadCredentials && action == "update":
+			// A refused write is about the data (e.g. "duplicate key"), not
+			// the keys: the read just before it was accepted. Signing the
+			// person out would only loop.
 			kind = KindUnexpected
 		}
-		return nil, &Error{Kind: kind, Action: action, Status: status, Reason: scrubText(reason, secrets...)}
+		return nil, &Error{Kind: kind, Action: action, Status: status, Reason: truncate(scrubText(reason, secrets...), 200), Refused: true}
 	}
 	return trimmed, nil
 }
@@ -424,7 +433,7 @@ func failureReason(data []byte) string {
 	}
 	for _, r := range []string{f.Reason, f.ErrorMessage, f.Message} {
 		if r != "" {
-			return truncate(r, 200)
+			return r // scrubbed, then truncated, by the caller
 		}
 	}
 	return "Apptivo reported a failure"
@@ -432,9 +441,13 @@ func failureReason(data []byte) string {
 
 func isFailure(data []byte) bool { return failureReason(data) != "" }
 
+// truncate cuts s to at most n bytes on a rune boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // Keys that look like Apptivo's, so a leak is easy to spot in any string.
@@ -387,5 +388,52 @@ func TestBaseURLValidation(t *testing.T) {
 		if _, err := NewClient(WithBaseURL(bad)); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+func TestUpdateFailureReasonsAreAboutTheData(t *testing.T) {
+	for _, reason := range []string{"Duplicate key value violates unique constraint", "Not authorized to update this field", "Country not found"} {
+		rec := &recorder{fn: func(w http.ResponseWriter, r *http.Request, _ int) {
+			fmt.Fprintf(w, `{"status":"FAILURE","reason":%q}`, reason)
+		}}
+		c := newTestClient(t, rec)
+		fresh, _ := ParseCustomer([]byte(sampleRecord))
+		u, _, _ := BuildUpdate(fresh, Edit{Name: ptr("Acme Two")})
+		_, err := c.UpdateCustomer(context.Background(), u)
+		var ae *Error
+		if !errors.As(err, &ae) || ae.Kind != KindUnexpected || ae.Reason != reason {
+			t.Errorf("%q: %v", reason, err)
+		}
+	}
+}
+
+func TestReasonIsScrubbedBeforeItIsCut(t *testing.T) {
+	rec := &recorder{fn: func(w http.ResponseWriter, r *http.Request, _ int) {
+		fmt.Fprintf(w, `{"status":"FAILURE","reason":"%s bad key %s"}`, strings.Repeat("ü", 90), r.PostFormValue("apiKey"))
+	}}
+	c := newTestClient(t, rec)
+	_, err := c.GetConfig(context.Background())
+	assertNoSecrets(t, err.Error())
+	if strings.Contains(err.Error(), "ZMQYFZ") || !utf8.ValidString(err.Error()) {
+		t.Fatalf("a key prefix or a broken character survived: %v", err)
+	}
+}
+
+func TestWrappedRecordWithoutIDIsNotFound(t *testing.T) {
+	rec := &recorder{fn: func(w http.ResponseWriter, r *http.Request, _ int) { fmt.Fprint(w, `{"customer":{}}`) }}
+	c := newTestClient(t, rec)
+	if _, err := c.GetCustomer(context.Background(), "42"); !errors.Is(err, ErrNotFound) {
+		t.Fatal(err)
+	}
+}
+
+func TestUpdateAnswerWithoutRecordIsSuccess(t *testing.T) {
+	rec := &recorder{fn: func(w http.ResponseWriter, r *http.Request, _ int) { fmt.Fprint(w, `{"status":"SUCCESS"}`) }}
+	c := newTestClient(t, rec)
+	fresh, _ := ParseCustomer([]byte(sampleRecord))
+	u, _, _ := BuildUpdate(fresh, Edit{Name: ptr("Acme Two")})
+	got, err := c.UpdateCustomer(context.Background(), u)
+	if err != nil || got.Name() != "Acme Two" || got.ID() != "42" {
+		t.Fatalf("%v %v", got, err)
 	}
 }

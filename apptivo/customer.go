@@ -279,7 +279,11 @@ func decodeCustomerAnswer(body []byte) (*Customer, error) {
 	for _, wrapper := range []string{"customer", "data", "responseObject"} {
 		raw, ok := probe.Raw(wrapper)
 		if ok && len(bytes.TrimSpace(raw)) > 0 && bytes.TrimSpace(raw)[0] == '{' {
-			return ParseCustomer(raw)
+			c, err := ParseCustomer(raw)
+			if err == nil && c.ID() == "" {
+				return nil, errNoCustomer
+			}
+			return c, err
 		}
 	}
 	c := &Customer{obj: probe}

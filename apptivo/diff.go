@@ -20,6 +20,18 @@ type ContactEdit struct {
 	Phones    []PhoneInput
 	Emails    []EmailInput
 	Addresses []AddressInput
+	// Skip lists sections the person did not touch: they stay exactly as in
+	// the fresh record, whatever the lists above hold.
+	Skip []Section
+}
+
+func (ce *ContactEdit) skips(s Section) bool {
+	for _, x := range ce.Skip {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // PhoneInput is one phone row of a form.
@@ -155,14 +167,20 @@ func BuildUpdate(fresh *Customer, edit Edit) (u *Update, ok bool, err error) {
 		}
 	}
 	if ce := edit.Contact; ce != nil {
-		if err := applyPhones(next, fresh, ce.Phones); err != nil {
-			return nil, false, err
-		}
-		if err := applyEmails(next, fresh, ce.Emails); err != nil {
-			return nil, false, err
-		}
-		if err := applyAddresses(next, fresh, ce.Addresses); err != nil {
-			return nil, false, err
+		for _, step := range []struct {
+			section Section
+			apply   func() error
+		}{
+			{SectionPhones, func() error { return applyPhones(next, fresh, ce.Phones) }},
+			{SectionEmails, func() error { return applyEmails(next, fresh, ce.Emails) }},
+			{SectionAddresses, func() error { return applyAddresses(next, fresh, ce.Addresses) }},
+		} {
+			if ce.skips(step.section) {
+				continue
+			}
+			if err := step.apply(); err != nil {
+				return nil, false, err
+			}
 		}
 	}
 
@@ -404,8 +422,8 @@ func applyAddresses(next, fresh *Customer, rows []AddressInput) error {
 
 // setType changes an entry's type code and its display name together.
 func setType(e *Object, codeKey, nameKey, code, name string) error {
-	if _, changed := merged(e.String(codeKey), code); !changed && e.Has(codeKey) {
-		return nil
+	if SameText(e.String(codeKey), code) {
+		return nil // unchanged (or both empty): the stored name stays too
 	}
 	if err := e.Set(codeKey, strings.TrimSpace(code)); err != nil {
 		return err

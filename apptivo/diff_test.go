@@ -347,3 +347,36 @@ func TestLineBreaksStrippedByBrowsersAreNoChange(t *testing.T) {
 		t.Fatal("a value that only lost its line breaks in the browser is not a change")
 	}
 }
+
+func TestUntouchedEntryWithoutTypeCodeKeepsItsTypeName(t *testing.T) {
+	c, _ := ParseCustomer([]byte(`{"customerId":5,"phoneNumbers":[{"phoneNumber":"111","phoneType":"Pager","communicationId":1},{"phoneNumber":"222","phoneTypeCode":"PHONE_HOME","phoneType":"Home","communicationId":2}]}`))
+	ce := &ContactEdit{Phones: []PhoneInput{
+		{Ref: "id:1", Number: "111", TypeCode: ""},
+		{Ref: "id:2", Number: "+1 650 253 0000", TypeCode: "PHONE_HOME", TypeName: "Home"},
+	}}
+	u, ok, err := BuildUpdate(c, Edit{Contact: ce})
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	raw, _ := u.Data.Raw("phoneNumbers")
+	if !strings.HasPrefix(string(raw), `[{"phoneNumber":"111","phoneType":"Pager","communicationId":1}`) {
+		t.Fatalf("untouched entry changed: %s", raw)
+	}
+}
+
+func TestSkippedSectionsStayAsRead(t *testing.T) {
+	c, _ := loadCustomer(t)
+	ce := contactOf(c)
+	ce.Phones = nil // would remove every phone...
+	ce.Emails[0].Address = "new@berijam.com"
+	ce.Skip = []Section{SectionPhones} // ...but the person never touched phones
+	u, ok, err := BuildUpdate(c, Edit{Contact: ce})
+	if err != nil || !ok || !reflect.DeepEqual(u.Sections, []Section{SectionEmails}) {
+		t.Fatalf("sections %v ok=%v err=%v", u.Sections, ok, err)
+	}
+	a, _ := c.obj.Raw("phoneNumbers")
+	b, _ := u.Data.Raw("phoneNumbers")
+	if string(a) != string(b) {
+		t.Fatal("a skipped section changed")
+	}
+}

@@ -42,6 +42,7 @@ type Error struct {
 	Status     int           // HTTP status, 0 when no answer arrived
 	Reason     string        // Apptivo's own reason, when it gave one
 	RetryAfter time.Duration // for KindRateLimited, when Apptivo said
+	Refused    bool          // Apptivo answered with a FAILURE body: it saw the call and said no
 	Err        error         // the underlying cause, already scrubbed
 }
 
@@ -131,12 +132,14 @@ func scrubText(s string, secrets ...string) string {
 func classifyReason(reason string) Kind {
 	r := strings.ToLower(reason)
 	switch {
-	case strings.Contains(r, "key") || strings.Contains(r, "auth") || strings.Contains(r, "credential"):
+	case strings.Contains(r, "rate limit") || strings.Contains(r, "limit exceeded") || strings.Contains(r, "too many"):
+		return KindRateLimited
+	case strings.Contains(r, "api key") || strings.Contains(r, "access key") || strings.Contains(r, "apikey") ||
+		strings.Contains(r, "accesskey") || strings.Contains(r, "invalid key") || strings.Contains(r, "credential") ||
+		strings.Contains(r, "authenticat"):
 		return KindBadCredentials
 	case strings.Contains(r, "not found") || strings.Contains(r, "does not exist") || strings.Contains(r, "no record"):
 		return KindNotFound
-	case strings.Contains(r, "limit") || strings.Contains(r, "too many"):
-		return KindRateLimited
 	default:
 		return KindUnexpected
 	}
