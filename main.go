@@ -51,6 +51,7 @@ type config struct {
 	LoginPerMinute  int
 	LogLevel        slog.Level
 	LogJSON         bool
+	TrustedProxies  []*net.IPNet
 }
 
 // loadConfig reads the environment, with flags of the same meaning taking
@@ -119,6 +120,14 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		cfg.SessionKey = make([]byte, 32)
 		_, _ = rand.Read(cfg.SessionKey)
 	}
+	for _, cidr := range strings.FieldsFunc(env("TRUSTED_PROXIES", ""), func(r rune) bool { return r == ',' || r == ' ' }) {
+		_, n, err := net.ParseCIDR(cidr)
+		if err != nil {
+			bad("TRUSTED_PROXIES", fmt.Errorf("%q is not an address range like 10.0.0.0/8", cidr))
+			continue
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, n)
+	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(env("LOG_LEVEL", "info"))); err != nil {
 		bad("LOG_LEVEL", err)
 	}
@@ -171,7 +180,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		ApptivoBaseURL: cfg.ApptivoBaseURL, ApptivoTimeout: cfg.ApptivoTimeout,
 		SessionKey: cfg.SessionKey, IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.AbsoluteTimeout,
 		SecureCookies: cfg.SecureCookies, DefaultRegion: cfg.DefaultRegion, RequestTimeout: cfg.RequestTimeout,
-		LoginPerMinute: cfg.LoginPerMinute, Logger: logger,
+		LoginPerMinute: cfg.LoginPerMinute, Logger: logger, TrustedProxies: cfg.TrustedProxies,
 	}
 	var servers []*http.Server
 	if cfg.Demo {

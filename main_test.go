@@ -26,6 +26,7 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		"LOG_FORMAT":                "xml",
 		"REQUEST_TIMEOUT":           "-3s",
 		"COOKIE_SECURE":             "sometimes",
+		"TRUSTED_PROXIES":           "10.0.0.1",
 	}
 	for name, value := range cases {
 		_, err := loadConfig(nil, envOf(map[string]string{name: value}), io.Discard)

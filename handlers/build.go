@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -31,6 +32,7 @@ type Settings struct {
 	DemoKeys        *views.DemoKeys
 	Logger          *slog.Logger
 	Now             func() time.Time // session clock; nil means time.Now
+	TrustedProxies  []*net.IPNet
 }
 
 // Built is the assembled desk.
@@ -76,6 +78,7 @@ func Build(s Settings) (*Built, error) {
 		Apptivo: client, Sessions: sessions, Assets: assets, Logger: s.Logger,
 		Demo: s.Demo, DemoKeys: s.DemoKeys, DefaultRegion: s.DefaultRegion,
 		RequestTimeout: s.RequestTimeout, LoginRate: loginRate, LoginBurst: s.LoginPerMinute,
+		TrustedProxies: s.TrustedProxies,
 	})
 	if err != nil {
 		return nil, err

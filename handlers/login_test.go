@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -218,5 +219,24 @@ func TestSignInIsRateLimited(t *testing.T) {
 	}
 	if last != http.StatusTooManyRequests {
 		t.Fatalf("never rate limited, last status %d", last)
+	}
+}
+
+func TestRateLimitPerClientBehindATrustedProxy(t *testing.T) {
+	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+	e := newEnv(t, func(s *handlers.Settings) { s.LoginPerMinute = 2; s.TrustedProxies = []*net.IPNet{loopback} })
+	e.get("/login")
+	from := func(ip string) int {
+		return e.do(http.MethodPost, "/login", url.Values{"email": {testEmail}, "apiKey": {"x"}, "accessKey": {"y"}, "_csrf": {e.csrf}}, false,
+			func(r *http.Request) { r.Header.Set("Origin", e.app.URL); r.Header.Set("X-Forwarded-For", ip) }).status
+	}
+	for range 2 {
+		from("203.0.113.7")
+	}
+	if got := from("203.0.113.7"); got != http.StatusTooManyRequests {
+		t.Fatalf("third try from the same person: %d", got)
+	}
+	if got := from("198.51.100.9"); got == http.StatusTooManyRequests {
+		t.Fatal("another person behind the same proxy was limited too")
 	}
 }

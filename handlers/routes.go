@@ -6,6 +6,7 @@ package handlers
 import (
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -34,6 +35,10 @@ type Config struct {
 	LoginBurst     int
 	BodyLimit      string // e.g. "256K"
 	PageSize       int
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed; with
+	// none, the socket's address is the client (Echo would otherwise trust
+	// the header from anyone, and the sign-in rate limit keys on it).
+	TrustedProxies []*net.IPNet
 }
 
 func (c *Config) defaults() error {
@@ -74,9 +79,14 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	// Echo would otherwise trust X-Forwarded-For from anyone, and the
-	// sign-in rate limit keys on this address.
 	e.IPExtractor = echo.ExtractIPDirect()
+	if len(cfg.TrustedProxies) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range cfg.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
 
 	app := &app{cfg: cfg, configs: newConfigCache(cfg.ConfigTTL), saves: newKeyedMutex(), countries: newCountryList()}
 	e.HTTPErrorHandler = app.handleError
