@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -181,6 +182,7 @@ func NewManager(cfg Config) (*Manager, error) {
 		MaxSessions:     cfg.MaxSessions,
 		Now:             now,
 		Logger:          logger,
+		Keep:            func(values map[any]any) bool { _, signedIn := values[keyCreds]; return signedIn },
 	})
 	clear(cookieKey)
 	if err != nil {
@@ -212,7 +214,7 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u User) error {
 	if err != nil {
 		return err
 	}
-	stash := s.Values[keyStash]
+	stash := stashOwnedBy(s.Values[keyStash], u.Email)
 	if s.ID != "" {
 		m.store.delete(s.ID)
 	}
@@ -232,6 +234,25 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u User) error {
 	s.Values[keyCreds] = sealed
 	s.Values[keySignedInAt] = signedIn
 	return m.store.Save(r, w, s)
+}
+
+// stashOwnerField records, inside each stashed form, whose draft it is.
+const stashOwnerField = "\x00owner"
+
+// stashOwnedBy keeps the stashed forms that belong to email, so a draft left
+// on a shared browser is never handed to the next person who signs in.
+func stashOwnedBy(v any, email string) any {
+	all, _ := v.(map[string]url.Values)
+	kept := map[string]url.Values{}
+	for k, form := range all {
+		if owner := form.Get(stashOwnerField); owner != "" && owner == strings.ToLower(email) {
+			kept[k] = form
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return kept
 }
 
 // resetSession turns the registry's cached session into a fresh anonymous
@@ -354,9 +375,11 @@ func (m *Manager) CheckCSRF(r *http.Request, token string) bool {
 }
 
 // Stash keeps a form's submitted values under key, e.g. when a POST finds
-// the sign-in expired, so they can be restored after signing in again. The
-// total stash size per session is limited to MaxStashBytes.
-func (m *Manager) Stash(w http.ResponseWriter, r *http.Request, key string, v url.Values) error {
+// the sign-in expired, so they can be restored after signing in again — by
+// the same person only: SignIn drops drafts whose owner (an email) is not
+// the one signing in. The total stash size per session is limited to
+// MaxStashBytes.
+func (m *Manager) Stash(w http.ResponseWriter, r *http.Request, key, owner string, v url.Values) error {
 	if key == "" {
 		return errors.New("auth: Stash key must not be empty")
 	}
@@ -369,7 +392,9 @@ func (m *Manager) Stash(w http.ResponseWriter, r *http.Request, key string, v ur
 	for k, vals := range old {
 		stash[k] = vals
 	}
-	stash[key] = cloneValues(v)
+	entry := cloneValues(v)
+	entry[stashOwnerField] = []string{strings.ToLower(owner)}
+	stash[key] = entry
 	if stashSize(stash) > MaxStashBytes {
 		return ErrStashTooLarge
 	}
@@ -388,6 +413,8 @@ func (m *Manager) TakeStash(w http.ResponseWriter, r *http.Request, key string) 
 	if !ok {
 		return nil, false
 	}
+	v = cloneValues(v)
+	v.Del(stashOwnerField)
 	stash := make(map[string]url.Values, len(old))
 	for k, vals := range old {
 		if k != key {

@@ -463,7 +463,7 @@ func TestStash(t *testing.T) {
 	form := url.Values{"name": {"Acme"}, "phones": {"1", "2"}}
 
 	c.do(func(w http.ResponseWriter, r *http.Request) {
-		if err := m.Stash(w, r, "contact-new", form); err != nil {
+		if err := m.Stash(w, r, "contact-new", testEmail, form); err != nil {
 			t.Fatalf("Stash: %v", err)
 		}
 	})
@@ -484,6 +484,19 @@ func TestStash(t *testing.T) {
 	if _, signedIn := current(m, c); !signedIn {
 		t.Error("stash handling lost the sign-in")
 	}
+
+	// A draft left by someone else on this browser is not handed over.
+	other := m.testClient()
+	other.do(func(w http.ResponseWriter, r *http.Request) {
+		if err := m.Stash(w, r, "contact-new", "someone.else@example.com", form); err != nil {
+			t.Fatal(err)
+		}
+	})
+	signIn(t, m, other, testUser())
+	other.do(func(w http.ResponseWriter, r *http.Request) { _, ok = m.TakeStash(w, r, "contact-new") })
+	if ok {
+		t.Error("another person's draft survived the sign-in")
+	}
 }
 
 func TestStashSizeLimit(t *testing.T) {
@@ -492,11 +505,11 @@ func TestStashSizeLimit(t *testing.T) {
 	half := url.Values{"body": {strings.Repeat("x", MaxStashBytes/2)}}
 	var errs []error
 	c.do(func(w http.ResponseWriter, r *http.Request) {
-		errs = append(errs, m.Stash(w, r, "a", half))
-		errs = append(errs, m.Stash(w, r, "b", half))         // total now over the limit
-		errs = append(errs, m.Stash(w, r, "a", url.Values{})) // replacing "a" frees room
-		errs = append(errs, m.Stash(w, r, "", url.Values{}))  // empty key
-		errs = append(errs, m.Stash(w, r, "b", half))
+		errs = append(errs, m.Stash(w, r, "a", "a@example.com", half))
+		errs = append(errs, m.Stash(w, r, "b", "a@example.com", half))         // total now over the limit
+		errs = append(errs, m.Stash(w, r, "a", "a@example.com", url.Values{})) // replacing "a" frees room
+		errs = append(errs, m.Stash(w, r, "", "a@example.com", url.Values{}))  // empty key
+		errs = append(errs, m.Stash(w, r, "b", "a@example.com", half))
 	})
 	want := []error{nil, ErrStashTooLarge, nil, errors.New("any"), nil}
 	for i := range want {
@@ -618,5 +631,25 @@ func TestManagerConcurrent(t *testing.T) {
 	}
 	for range 8 {
 		<-done
+	}
+}
+
+func TestAnonymousFloodDoesNotEvictSignedInSessions(t *testing.T) {
+	m, _ := newTestManager(t, func(cfg *Config) { cfg.MaxSessions = 3 })
+	user := m.testClient()
+	signIn(t, m, user, testUser())
+	for range 10 {
+		anon := m.testClient()
+		anon.do(func(w http.ResponseWriter, r *http.Request) {
+			if _, err := m.CSRFToken(w, r); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if _, ok := current(m, user); !ok {
+		t.Fatal("anonymous sessions pushed out a signed-in one")
+	}
+	if n := m.Len(); n > 3 {
+		t.Fatalf("cap exceeded: %d sessions", n)
 	}
 }

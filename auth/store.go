@@ -54,6 +54,9 @@ type StoreConfig struct {
 	// Logger receives debug-level reasons for rejected cookies and
 	// evictions; nil means slog.Default(). Session ids are never logged.
 	Logger *slog.Logger
+	// Keep marks sessions worth keeping (signed-in ones): when the store is
+	// full, other sessions are evicted first. Nil treats all alike.
+	Keep func(values map[any]any) bool
 }
 
 // MemStore is a server-side, in-memory implementation of sessions.Store.
@@ -65,7 +68,8 @@ type StoreConfig struct {
 // unconditionally AbsoluteTimeout after creation. Expired sessions are
 // removed when touched and swept lazily from the least-recently-seen end on
 // every Save (no background goroutine). At most MaxSessions are kept; beyond
-// that the least-recently-seen session is evicted.
+// that the least-recently-seen session is evicted, sessions Keep vouches for
+// only when no other is left.
 //
 // Cookies are always HttpOnly, SameSite=Lax, Path=/ and host-only (no
 // Domain), regardless of session Options, because the portal needs no
@@ -85,9 +89,12 @@ type MemStore struct {
 	now          func() time.Time
 	log          *slog.Logger
 
+	keep func(values map[any]any) bool
+
 	mu      sync.Mutex
 	entries map[string]*list.Element // id -> element whose Value is *entry
-	lru     *list.List               // front = most recently seen
+	lru     *list.List               // ordinary sessions; front = most recently seen
+	keptLRU *list.List               // sessions Keep vouches for, evicted only when no other is left
 }
 
 var _ sessions.Store = (*MemStore)(nil)
@@ -101,6 +108,7 @@ type entry struct {
 	values   map[any]any
 	created  time.Time
 	lastSeen time.Time
+	kept     bool // in keptLRU rather than lru
 }
 
 // NewMemStore validates cfg, fills in defaults and returns an empty store.
@@ -135,8 +143,10 @@ func NewMemStore(cfg StoreConfig) (*MemStore, error) {
 		maxSessions:  maxSessions,
 		now:          now,
 		log:          logger,
+		keep:         cfg.Keep,
 		entries:      make(map[string]*list.Element),
 		lru:          list.New(),
+		keptLRU:      list.New(),
 	}, nil
 }
 
@@ -230,7 +240,7 @@ func (st *MemStore) load(id, name string) (map[any]any, string) {
 		return nil, reason
 	}
 	e.lastSeen = now
-	st.lru.MoveToFront(el)
+	st.listOf(e).MoveToFront(el)
 	return e.values, ""
 }
 
@@ -324,11 +334,16 @@ func (st *MemStore) insert(e *entry) {
 	defer st.mu.Unlock()
 	st.sweepLocked(e.created)
 	for len(st.entries) >= st.maxSessions {
+		// A flood of anonymous sessions must not push out signed-in people.
 		oldest := st.lru.Back()
+		if oldest == nil {
+			oldest = st.keptLRU.Back()
+		}
 		st.removeLocked(oldest)
 		st.log.Debug("auth: session evicted", "reason", "MaxSessions reached", "max", st.maxSessions)
 	}
-	st.entries[e.id] = st.lru.PushFront(e)
+	e.kept = st.keep != nil && st.keep(e.values)
+	st.entries[e.id] = st.listOf(e).PushFront(e)
 }
 
 // update replaces the values of a live entry and returns its creation time.
@@ -350,7 +365,13 @@ func (st *MemStore) update(id, name string, values map[any]any, now time.Time) (
 	}
 	e.values = values
 	e.lastSeen = now
-	st.lru.MoveToFront(el)
+	if kept := st.keep != nil && st.keep(values); kept != e.kept {
+		st.listOf(e).Remove(el)
+		e.kept = kept
+		st.entries[id] = st.listOf(e).PushFront(e)
+	} else {
+		st.listOf(e).MoveToFront(el)
+	}
 	return e.created, nil
 }
 
@@ -369,12 +390,14 @@ func (st *MemStore) Len() int {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	now := st.now()
-	for el := st.lru.Front(); el != nil; {
-		next := el.Next()
-		if st.expired(el.Value.(*entry), now) != "" {
-			st.removeLocked(el)
+	for _, l := range []*list.List{st.lru, st.keptLRU} {
+		for el := l.Front(); el != nil; {
+			next := el.Next()
+			if st.expired(el.Value.(*entry), now) != "" {
+				st.removeLocked(el)
+			}
+			el = next
 		}
-		el = next
 	}
 	return len(st.entries)
 }
@@ -385,16 +408,27 @@ func (st *MemStore) Len() int {
 // use are removed on their next access instead, and fall off here at most
 // IdleTimeout after their last use, so memory stays bounded.
 func (st *MemStore) sweepLocked(now time.Time) {
-	for el := st.lru.Back(); el != nil; el = st.lru.Back() {
-		if st.expired(el.Value.(*entry), now) == "" {
-			return
+	for _, l := range []*list.List{st.lru, st.keptLRU} {
+		for el := l.Back(); el != nil; el = l.Back() {
+			if st.expired(el.Value.(*entry), now) == "" {
+				break
+			}
+			st.removeLocked(el)
 		}
-		st.removeLocked(el)
 	}
 }
 
+// listOf is the recency list an entry lives in.
+func (st *MemStore) listOf(e *entry) *list.List {
+	if e.kept {
+		return st.keptLRU
+	}
+	return st.lru
+}
+
 func (st *MemStore) removeLocked(el *list.Element) {
-	e := st.lru.Remove(el).(*entry)
+	e := el.Value.(*entry)
+	st.listOf(e).Remove(el)
 	delete(st.entries, e.id)
 }
 

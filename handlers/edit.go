@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,22 +17,28 @@ import (
 
 // formState is everything about an open section form besides what was typed.
 type formState struct {
-	Fingerprint string            // the section as the person first saw it
-	Errors      map[string]string // by field name
-	Problem     string            // Apptivo trouble
-	Conflict    *apptivo.Customer // the fresh record, when a colleague got there first
-	Restored    bool              // typed input came back after a re-sign-in
-	Focus       string            // element id to focus (a newly added row)
+	Errors   map[string]string // by field name
+	Problem  string            // Apptivo trouble
+	Conflict *apptivo.Customer // the fresh record, when a colleague got there first
+	Restored bool              // typed input came back after a re-sign-in
+	Focus    string            // element id to focus (a newly added row)
 }
 
 // sectionEditor is one of the two editors (name, contact details): the save
 // flow below is the same for both.
 type sectionEditor interface {
 	key() string // "name" or "contact"
-	sections() []apptivo.Section
-	baseline() string
+	// touched lists the sections the person changed on the form; only those
+	// are written, and only a colleague's change to one of them is a conflict.
+	touched() []apptivo.Section
+	// baseline is the fingerprint of section s as the form first showed it.
+	baseline(s apptivo.Section) string
 	check() map[string]string
 	toEdit() apptivo.Edit
+	// rebase prepares the conflict view: sections the person did not touch
+	// show the fresh values, and every baseline moves to the fresh record so
+	// "Save mine over theirs" goes through.
+	rebase(fresh *apptivo.Customer)
 	// place puts the section, open for editing in state st, into the page.
 	place(v *views.Customer, st formState)
 }
@@ -48,18 +56,26 @@ func sectionPath(id, key string) string { return "/customers/" + id + "/" + key 
 // --- the name editor ---
 
 type nameEditor struct {
-	id, csrf string
-	f        NameForm
+	id, csrf, owner string
+	f               NameForm
 }
 
-func (e *nameEditor) key() string                 { return "name" }
-func (e *nameEditor) sections() []apptivo.Section { return []apptivo.Section{apptivo.SectionName} }
-func (e *nameEditor) baseline() string            { return e.f.Fingerprint }
-func (e *nameEditor) check() map[string]string    { return e.f.Validate() }
-func (e *nameEditor) toEdit() apptivo.Edit        { return apptivo.Edit{Name: &e.f.Name} }
+func (e *nameEditor) key() string { return "name" }
+func (e *nameEditor) touched() []apptivo.Section {
+	if changed(e.f.Name, e.f.Original) {
+		return []apptivo.Section{apptivo.SectionName}
+	}
+	return nil
+}
+func (e *nameEditor) baseline(apptivo.Section) string { return e.f.Fingerprint }
+func (e *nameEditor) check() map[string]string        { return e.f.Validate() }
+func (e *nameEditor) toEdit() apptivo.Edit            { return apptivo.Edit{Name: &e.f.Name} }
+func (e *nameEditor) rebase(fresh *apptivo.Customer) {
+	e.f.Fingerprint = fresh.Fingerprint(apptivo.SectionName)
+}
 func (e *nameEditor) place(v *views.Customer, st formState) {
 	form := &views.NameForm{
-		CustomerID: e.id, CSRFToken: e.csrf, Fingerprint: st.Fingerprint, Name: e.f.Name, Original: e.f.Original,
+		CustomerID: e.id, CSRFToken: e.csrf, Owner: e.owner, Fingerprint: e.f.Fingerprint, Name: e.f.Name, Original: e.f.Original,
 		Errors: st.Errors, Problem: st.Problem, Restored: st.Restored,
 	}
 	if fresh := st.Conflict; fresh != nil {
@@ -71,26 +87,40 @@ func (e *nameEditor) place(v *views.Customer, st formState) {
 // --- the contact details editor ---
 
 type contactEditor struct {
-	a        *app
-	id, csrf string
-	cfg      *apptivo.Config
-	f        ContactForm
+	a               *app
+	id, csrf, owner string
+	cfg             *apptivo.Config
+	f               ContactForm
 }
 
-func (e *contactEditor) key() string { return "contact" }
-func (e *contactEditor) sections() []apptivo.Section {
-	return apptivo.ContactSections
-}
-func (e *contactEditor) baseline() string { return e.f.Fingerprint }
+func (e *contactEditor) key() string                       { return "contact" }
+func (e *contactEditor) touched() []apptivo.Section        { return e.f.Touched() }
+func (e *contactEditor) baseline(s apptivo.Section) string { return e.f.Baseline(s) }
+func (e *contactEditor) defaults() rowDefaults             { return defaultsFor(e.cfg, e.a.cfg.DefaultRegion) }
 func (e *contactEditor) check() map[string]string {
 	return e.f.Validate(e.cfg, e.a.cfg.DefaultRegion, e.a.countries)
 }
 func (e *contactEditor) toEdit() apptivo.Edit {
 	return apptivo.Edit{Contact: e.f.Edit(e.cfg, e.a.countries)}
 }
+func (e *contactEditor) rebase(fresh *apptivo.Customer) {
+	touched := e.f.Touched()
+	now := contactFormOf(fresh, e.defaults())
+	is := func(s apptivo.Section) bool { return slices.Contains(touched, s) }
+	if !is(apptivo.SectionPhones) {
+		e.f.Phones = now.Phones
+	}
+	if !is(apptivo.SectionEmails) {
+		e.f.Emails = now.Emails
+	}
+	if !is(apptivo.SectionAddresses) {
+		e.f.Addresses = now.Addresses
+	}
+	e.f.Fingerprint = now.Fingerprint
+}
 func (e *contactEditor) place(v *views.Customer, st formState) {
 	form := &views.ContactForm{
-		CustomerID: e.id, CSRFToken: e.csrf, Fingerprint: st.Fingerprint,
+		CustomerID: e.id, CSRFToken: e.csrf, Owner: e.owner, Fingerprint: e.f.Fingerprint,
 		Phones: e.f.Phones, Emails: e.f.Emails, Addresses: e.f.Addresses,
 		PhoneTypes: typeOptions(e.cfg.PhoneTypes), EmailTypes: typeOptions(e.cfg.EmailTypes),
 		AddressTypes: typeOptions(e.cfg.AddressTypes), Countries: e.a.countries.options,
@@ -113,7 +143,7 @@ func typeOptions(types []apptivo.Type) []views.Option {
 // contactFormOf fills the editor from a record, with one blank row of each
 // kind ready for a new entry.
 func contactFormOf(c *apptivo.Customer, d rowDefaults) ContactForm {
-	f := ContactForm{Fingerprint: c.Fingerprint(apptivo.ContactSections...)}
+	f := ContactForm{Fingerprint: contactFingerprint(c)}
 	for _, p := range c.Phones() {
 		f.Phones = append(f.Phones, views.PhoneRow{Ref: p.Ref, Number: p.Number, Type: p.TypeCode, TypeLabel: p.Type,
 			Original: phoneOriginal(p.Number, p.TypeCode)})
@@ -182,11 +212,11 @@ func (a *app) editName(c echo.Context) error {
 	if err != nil {
 		return a.apptivoFailure(c, err)
 	}
-	ed := &nameEditor{id: cust.ID(), csrf: a.csrfToken(c), f: NameForm{Name: cust.Name(), Original: cust.Name(), Fingerprint: cust.Fingerprint(apptivo.SectionName)}}
-	st := formState{Fingerprint: ed.f.Fingerprint}
+	ed := &nameEditor{id: cust.ID(), csrf: a.csrfToken(c), owner: userOf(c).Email,
+		f: NameForm{Name: cust.Name(), Original: cust.Name(), Fingerprint: cust.Fingerprint(apptivo.SectionName)}}
+	var st formState
 	if stash, ok := a.cfg.Sessions.TakeStash(c.Response(), c.Request(), sectionPath(cust.ID(), "name")); ok {
-		ed.f = bindNameForm(stash)
-		st = formState{Fingerprint: ed.f.Fingerprint, Restored: true}
+		ed.f, st.Restored = bindNameForm(stash), true
 	}
 	return a.showForm(c, http.StatusOK, ed, st, cust)
 }
@@ -196,12 +226,11 @@ func (a *app) editContact(c echo.Context) error {
 	if err != nil {
 		return a.apptivoFailure(c, err)
 	}
-	cfg := a.configs.get(c.Request().Context(), clientOf(c))
-	ed := &contactEditor{a: a, id: cust.ID(), csrf: a.csrfToken(c), cfg: cfg, f: contactFormOf(cust, defaultsFor(cfg, a.cfg.DefaultRegion))}
-	st := formState{Fingerprint: ed.f.Fingerprint}
+	ed := &contactEditor{a: a, id: cust.ID(), csrf: a.csrfToken(c), owner: userOf(c).Email, cfg: a.configs.get(c.Request().Context(), clientOf(c))}
+	ed.f = contactFormOf(cust, ed.defaults())
+	var st formState
 	if stash, ok := a.cfg.Sessions.TakeStash(c.Response(), c.Request(), sectionPath(cust.ID(), "contact")); ok {
-		ed.f = bindContactForm(stash)
-		st = formState{Fingerprint: ed.f.Fingerprint, Restored: true}
+		ed.f, st.Restored = bindContactForm(stash), true
 	}
 	return a.showForm(c, http.StatusOK, ed, st, cust)
 }
@@ -211,7 +240,7 @@ func (a *app) saveName(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
-	ed := &nameEditor{id: c.Param("id"), csrf: a.csrfToken(c), f: bindNameForm(form)}
+	ed := &nameEditor{id: c.Param("id"), csrf: a.csrfToken(c), owner: userOf(c).Email, f: bindNameForm(form)}
 	return a.save(c, ed, form)
 }
 
@@ -220,11 +249,12 @@ func (a *app) saveContact(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
-	ed := &contactEditor{a: a, id: c.Param("id"), csrf: a.csrfToken(c), cfg: a.configs.get(c.Request().Context(), clientOf(c)), f: bindContactForm(form)}
+	ed := &contactEditor{a: a, id: c.Param("id"), csrf: a.csrfToken(c), owner: userOf(c).Email,
+		cfg: a.configs.get(c.Request().Context(), clientOf(c)), f: bindContactForm(form)}
 	if ed.f.Add != "" {
 		// "Add phone number" and friends: one more blank row, nothing saved.
-		focus := ed.f.addBlank(ed.f.Add, defaultsFor(ed.cfg, a.cfg.DefaultRegion))
-		return a.showForm(c, http.StatusOK, ed, formState{Fingerprint: ed.f.Fingerprint, Focus: focus}, nil)
+		focus := ed.f.addBlank(ed.f.Add, ed.defaults())
+		return a.showForm(c, http.StatusOK, ed, formState{Focus: focus}, nil)
 	}
 	return a.save(c, ed, form)
 }
@@ -234,16 +264,17 @@ func (a *app) saveContact(c echo.Context) error {
 func (a *app) save(c echo.Context, ed sectionEditor, form url.Values) error {
 	ctx := c.Request().Context()
 	id := c.Param("id")
-	st := formState{Fingerprint: ed.baseline()}
+	var st formState
 
 	if errs := ed.check(); len(errs) > 0 {
 		st.Errors = errs
 		return a.showForm(c, http.StatusUnprocessableEntity, ed, st, nil)
 	}
 
-	// One save per person and section at a time: a double submit waits, then
-	// finds nothing left to save.
-	unlock, err := a.saves.lock(ctx, userOf(c).Email+"\x00"+id+"\x00"+ed.key())
+	// One save of a customer's section at a time, whoever sends it: the
+	// second waits, reads what the first wrote, and so sees it as a
+	// colleague's change (or, for a double submit, as nothing left to save).
+	unlock, err := a.saves.lock(ctx, id+"\x00"+ed.key())
 	if err != nil {
 		st.Problem = "Another save of this section is still running. Wait a moment, then press Save again."
 		return a.showForm(c, http.StatusConflict, ed, st, nil)
@@ -253,41 +284,34 @@ func (a *app) save(c echo.Context, ed sectionEditor, form url.Values) error {
 	client := clientOf(c)
 	fresh, err := client.GetCustomer(ctx, id)
 	if err != nil {
-		return a.saveFailed(c, ed, st, err, form, false)
+		return a.saveFailed(c, ed, st, err, form)
 	}
 	u, hasChanges, err := apptivo.BuildUpdate(fresh, ed.toEdit())
 	if err != nil {
 		return err
 	}
-	// A colleague changed this section since the form was opened: never
-	// write over it silently. (If their change equals this one, there is
-	// nothing to decide.)
-	if current := fresh.Fingerprint(ed.sections()...); current != ed.baseline() && hasChanges {
-		st.Conflict = fresh
-		st.Fingerprint = current // "Save mine over theirs" submits against what is there now
-		return a.showForm(c, http.StatusConflict, ed, st, fresh)
+	// Never write over a colleague's change silently: a section this save
+	// would change must still be as the person first saw it. (A colleague
+	// who made the very same change leaves nothing to decide.)
+	if hasChanges {
+		for _, s := range ed.touched() {
+			if u.Has(s) && fresh.Fingerprint(s) != ed.baseline(s) {
+				ed.rebase(fresh)
+				st.Conflict = fresh
+				return a.showForm(c, http.StatusConflict, ed, st, fresh)
+			}
+		}
 	}
 	if !hasChanges {
 		return a.saved(c, ed, fresh, "No changes to save.")
 	}
 	updated, err := client.UpdateCustomer(ctx, u)
 	if err != nil {
-		return a.saveFailed(c, ed, st, err, form, true)
-	}
-	if updated.ID() != fresh.ID() {
-		// An answer without the record: show what was sent, which Apptivo accepted.
-		if updated, err = apptivo.ParseCustomer(mustJSON(u.Data)); err != nil {
-			updated = fresh
-		}
+		return a.saveFailed(c, ed, st, err, form)
 	}
 	a.cfg.Logger.Info("customer updated", "request_id", requestID(c), "user", userOf(c).Email,
 		"customer_id", id, "attributes", attributeNames(u))
 	return a.saved(c, ed, updated, "Saved.")
-}
-
-func mustJSON(o apptivo.Object) []byte {
-	b, _ := o.MarshalJSON()
-	return b
 }
 
 func attributeNames(u *apptivo.Update) string {
@@ -299,21 +323,25 @@ func attributeNames(u *apptivo.Update) string {
 }
 
 // saveFailed keeps the form and what was typed, and says what happened.
-func (a *app) saveFailed(c echo.Context, ed sectionEditor, st formState, err error, form url.Values, wasUpdate bool) error {
+func (a *app) saveFailed(c echo.Context, ed sectionEditor, st formState, err error, form url.Values) error {
 	a.logApptivo(c, err)
 	status, msg := trouble(err)
-	switch status {
-	case http.StatusUnauthorized:
+	var ae *apptivo.Error
+	errors.As(err, &ae)
+	switch {
+	case status == http.StatusUnauthorized:
 		path := sectionPath(c.Param("id"), ed.key())
 		return a.endSignIn(c, msg, path+"/edit", path, form)
-	case http.StatusNotFound:
+	case status == http.StatusNotFound:
 		return a.apptivoFailure(c, err)
-	}
-	if wasUpdate && apptivo.KindOf(err) != apptivo.KindRateLimited && apptivo.KindOf(err) != apptivo.KindBadCredentials {
+	case ae != nil && ae.Action == "update" && ae.Refused && ae.Kind == apptivo.KindUnexpected:
+		// Apptivo looked at the change and refused it: say why, in its words.
+		msg = "Apptivo did not accept the change and said: “" + ae.Reason + "”. Your changes are still here; correct them or try again."
+	case ae != nil && ae.Action == "update" && ae.Kind != apptivo.KindRateLimited:
 		// The write may have landed even though no answer came back.
 		msg = "Apptivo did not confirm the save, so it may or may not have gone through. " +
 			"Press Save to try again: if it did go through, you will see “No changes to save”."
-	} else {
+	default:
 		msg += " Your changes are still here; press Save to try again."
 	}
 	st.Problem = msg

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -446,7 +447,7 @@ func TestConflictNameTakeTheirs(t *testing.T) {
 	}
 }
 
-func TestConflictContactAndSameChangeIsNoConflict(t *testing.T) {
+func TestColleaguesChangeToAnotherListIsKept(t *testing.T) {
 	e := newEnv(t)
 	e.signIn()
 	id := int64(1000001)
@@ -458,17 +459,130 @@ func TestConflictContactAndSameChangeIsNoConflict(t *testing.T) {
 	e.sim.ResetRequests()
 	form.Set("email.0.address", "new@northwind-logistics.example")
 	res := e.saveForm(id, "contact", form, true)
-	if res.status != http.StatusConflict || len(e.updates()) != 0 || !strings.Contains(res.text(`[data-testid=their-contact]`), "+1 312-555-0100") {
-		t.Fatalf("contact conflict: %d %q", res.status, res.text(`[data-testid=their-contact]`))
+	if res.status != http.StatusOK || len(e.updates()) != 1 || e.updates()[0].Params.Get("attributeName") != `["emailAddresses"]` {
+		t.Fatalf("%d, updates %d", res.status, len(e.updates()))
 	}
-	// Someone else making exactly my change is not a conflict: nothing to do.
-	_, form = e.openForm(id, "name", true)
+	c := e.stored(id)
+	if c.Phones()[0].Number != "+1 312-555-0100" || c.Emails()[0].Address != "new@northwind-logistics.example" {
+		t.Fatalf("both changes must survive: %+v %+v", c.Phones()[0], c.Emails()[0])
+	}
+}
+
+func TestContactConflictSaveMineWritesOnlyMySections(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	id := int64(1000001)
+	_, form := e.openForm(id, "contact", true)
+	_ = e.sim.Modify(id, "Casey Colleague", func(rec map[string]any) {
+		phones := rec["phoneNumbers"].([]any)
+		phones[0].(map[string]any)["phoneNumber"] = "+1 312-555-0100"
+		rec["emailAddresses"] = append(rec["emailAddresses"].([]any), map[string]any{
+			"emailAddress": "new.ap@northwind-logistics.example", "emailType": "Business", "emailTypeCode": "BUSINESS", "communicationId": json.Number("77")})
+	})
+	e.sim.ResetRequests()
+	form.Set("phone.1.number", "+1 650 253 0000")
+	res := e.saveForm(id, "contact", form, true)
+	if res.status != http.StatusConflict || len(e.updates()) != 0 || !strings.Contains(res.text(`[data-testid=their-contact]`), "+1 312-555-0100") {
+		t.Fatalf("conflict: %d %q", res.status, res.text(`[data-testid=their-contact]`))
+	}
+	if res.val("#phone-1-number") != "+1 650 253 0000" || res.val("#email-2-address") != "new.ap@northwind-logistics.example" {
+		t.Fatalf("my phone kept, their new email shown: %q %q", res.val("#phone-1-number"), res.val("#email-2-address"))
+	}
+	res = e.saveForm(id, "contact", formValues(res, "form[data-section-form]"), true)
+	if res.status != http.StatusOK || len(e.updates()) != 1 || e.updates()[0].Params.Get("attributeName") != `["phoneNumbers"]` {
+		t.Fatalf("save mine: %d updates=%d %v", res.status, len(e.updates()), e.updates())
+	}
+	// Phones: my version of the list, as the conflict view showed it; emails:
+	// untouched by me, so the colleague's new address stays.
+	c := e.stored(id)
+	if len(c.Emails()) != 3 || c.Phones()[1].Number != "+1 650 253 0000" || c.Phones()[0].Number != "+1 312-555-0147" {
+		t.Fatalf("stored %+v %+v", c.Phones(), c.Emails())
+	}
+}
+
+func TestSameChangeByAColleagueIsNoConflict(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	id := int64(1000001)
+	_, form := e.openForm(id, "name", true)
 	_ = e.sim.Modify(id, "Casey Colleague", func(rec map[string]any) { rec["customerName"] = "Northwind Logistics" })
 	e.sim.ResetRequests()
 	form.Set("name", "Northwind Logistics")
-	res = e.saveForm(id, "name", form, true)
+	res := e.saveForm(id, "name", form, true)
 	if res.status != http.StatusOK || len(e.updates()) != 0 || res.text("#live") != "No changes to save." {
 		t.Fatalf("same change: %d %q", res.status, res.text("#live"))
+	}
+}
+
+func TestTwoPeopleSavingAtOnceNeverLoseAChange(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	other := newEnvSharing(t, e)
+	id := int64(1000001)
+	_, mine := e.openForm(id, "name", true)
+	_, theirs := other.openForm(id, "name", true)
+	mine.Set("name", "Alice's Name LLC")
+	theirs.Set("name", "Bob's Name LLC")
+	e.sim.SetLatency(150 * time.Millisecond)
+	e.sim.ResetRequests()
+	var wg sync.WaitGroup
+	var a, b page
+	wg.Add(2)
+	go func() { defer wg.Done(); a = e.saveFormAsync(id, "name", mine) }()
+	go func() { defer wg.Done(); b = other.saveFormAsync(id, "name", theirs) }()
+	wg.Wait()
+	statuses := []int{a.status, b.status}
+	slices.Sort(statuses)
+	if len(e.updates()) != 1 || !reflect.DeepEqual(statuses, []int{http.StatusOK, http.StatusConflict}) {
+		t.Fatalf("updates %d statuses %v", len(e.updates()), statuses)
+	}
+}
+
+func TestMissingRowCountLeavesTheListAlone(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	id := int64(1000001)
+	_, form := e.openForm(id, "contact", true)
+	form.Del("phone.count") // a truncated or tampered post
+	form.Set("email.0.address", "changed@northwind-logistics.example")
+	e.sim.ResetRequests()
+	e.saveForm(id, "contact", form, true)
+	if len(e.updates()) != 1 || e.updates()[0].Params.Get("attributeName") != `["emailAddresses"]` || len(e.stored(id).Phones()) != 3 {
+		t.Fatalf("phones must stay: %v, %d phones", e.updates(), len(e.stored(id).Phones()))
+	}
+}
+
+func TestRefusedUpdateShowsApptivosReason(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	id := int64(1000001)
+	_, form := e.openForm(id, "name", true)
+	form.Set("name", "")
+	form.Set("name", "Northwind Refused LLC")
+	e.sim.Fail(apptivotest.Failure{Mode: apptivotest.FailStatusFailure, Action: "update", Times: 1})
+	res := e.saveForm(id, "name", form, true)
+	if !strings.Contains(res.text(`[data-testid=form-problem]`), "did not accept the change") || res.val("#customerName") != "Northwind Refused LLC" {
+		t.Fatalf("%d %q", res.status, res.text(`[data-testid=form-problem]`))
+	}
+	if _, ok := e.sim.Customer(id); !ok || e.get("/customers/1000001").status != http.StatusOK {
+		t.Fatal("a refused write must not end the sign-in")
+	}
+}
+
+func TestHTMXFailureKeepsTheSectionOnScreen(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	res := e.hxGet("/customers/999/name/edit")
+	if res.header.Get("HX-Reswap") != "none" || res.doc.Find(`#live[hx-swap-oob]`).Length() != 1 || res.doc.Find("section").Length() != 0 {
+		t.Fatalf("reswap %q body %s", res.header.Get("HX-Reswap"), res.body)
+	}
+	_, form := e.openForm(1000001, "name", true)
+	form.Set("name", "Typed Before The Failure")
+	// A failed fresh read answers with the form itself, input kept.
+	e.sim.Fail(apptivotest.Failure{Mode: apptivotest.FailStatusFailure, Action: "getById", Times: 1})
+	res = e.saveForm(1000001, "name", form, true)
+	if res.status != http.StatusBadGateway || res.val("#customerName") != "Typed Before The Failure" {
+		t.Fatalf("%d %q", res.status, res.val("#customerName"))
 	}
 }
 

@@ -69,9 +69,19 @@ func (a *app) apptivoFailure(c echo.Context, err error) error {
 	if status == http.StatusNotFound {
 		title = "Customer not found"
 	}
-	ep := views.ErrorPage{Status: status, Title: title, Message: msg}
-	return a.respond(c, status, func(l views.Layout) templ.Component { return views.ErrorView(l, ep) }, title,
-		fragments(views.ErrorFragment(ep), views.LiveRegion([]views.Message{{Text: msg, Error: true}}, true)))
+	return a.errorPage(c, views.ErrorPage{Status: status, Title: title, Message: msg})
+}
+
+// errorPage answers a failed request: the whole error page for a plain
+// request; for htmx, only the live region, with the swap called off
+// (HX-Reswap: none), so the section on screen — an open form with what was
+// typed, say — stays exactly as it is.
+func (a *app) errorPage(c echo.Context, ep views.ErrorPage) error {
+	if htmxOf(c.Request()).Partial() {
+		c.Response().Header().Set("HX-Reswap", "none")
+	}
+	return a.respond(c, ep.Status, func(l views.Layout) templ.Component { return views.ErrorView(l, ep) }, ep.Title,
+		views.LiveRegion([]views.Message{{Text: ep.Message, Error: true}}, true))
 }
 
 // endSignIn signs the person out (their keys stopped working) and sends them
@@ -79,10 +89,14 @@ func (a *app) apptivoFailure(c echo.Context, err error) error {
 // is stashed in the new session so nothing typed is lost.
 func (a *app) endSignIn(c echo.Context, msg, next, stashKey string, form url.Values) error {
 	r, w := c.Request(), c.Response()
+	owner := ""
+	if u := userOf(c); u != nil {
+		owner = u.Email
+	}
 	_ = a.cfg.Sessions.SignOut(w, r)
 	if form != nil {
 		form.Del("_csrf")
-		_ = a.cfg.Sessions.Stash(w, r, stashKey, form)
+		_ = a.cfg.Sessions.Stash(w, r, stashKey, owner, form)
 	}
 	_ = a.cfg.Sessions.AddFlash(w, r, msg)
 	return redirect(c, "/login?next="+url.QueryEscape(safeNext(next)))
@@ -119,9 +133,7 @@ func (a *app) handleError(err error, c echo.Context) {
 	if status == http.StatusNotFound {
 		title = "Page not found"
 	}
-	ep := views.ErrorPage{Status: status, Title: title, Message: msg}
-	if rerr := a.respond(c, status, func(l views.Layout) templ.Component { return views.ErrorView(l, ep) }, title,
-		fragments(views.ErrorFragment(ep), views.LiveRegion([]views.Message{{Text: msg, Error: true}}, true))); rerr != nil {
+	if rerr := a.errorPage(c, views.ErrorPage{Status: status, Title: title, Message: msg}); rerr != nil {
 		a.cfg.Logger.Error("rendering error page", "request_id", requestID(c), "error", rerr.Error())
 		_ = c.String(status, msg)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -25,7 +26,7 @@ const (
 	maxCityLen    = 100
 	maxStateLen   = 100
 	maxZipLen     = 20
-	maxRowsOfKind = 50
+	maxRowsOfKind = 200
 )
 
 // NameForm is the name editor's input.
@@ -62,13 +63,21 @@ type ContactForm struct {
 	Phones      []views.PhoneRow
 	Emails      []views.EmailRow
 	Addresses   []views.AddressRow
-	Fingerprint string
+	Fingerprint string // one fingerprint per list section, joined by "."
 	Add         string // "phone", "email" or "address": add a blank row instead of saving
+	// missing marks kinds whose rows did not (fully) arrive: such a section
+	// is treated as not on the form, never as "remove everything".
+	missing map[string]bool
 }
 
-func rowCount(v url.Values, kind string) int {
-	n, _ := strconv.Atoi(v.Get(kind + ".count"))
-	return min(max(n, 0), maxRowsOfKind)
+// rowCount reads a kind's row count; ok is false when it is absent, garbled
+// or beyond what the desk accepts.
+func rowCount(v url.Values, kind string) (int, bool) {
+	n, err := strconv.Atoi(v.Get(kind + ".count"))
+	if err != nil || n < 0 || n > maxRowsOfKind {
+		return 0, false
+	}
+	return n, true
 }
 
 func field(v url.Values, kind string, i int, name string) string {
@@ -77,20 +86,25 @@ func field(v url.Values, kind string, i int, name string) string {
 }
 
 func bindContactForm(v url.Values) ContactForm {
-	f := ContactForm{Fingerprint: v.Get("fingerprint"), Add: v.Get("add")}
-	for i := range rowCount(v, "phone") {
+	f := ContactForm{Fingerprint: v.Get("fingerprint"), Add: v.Get("add"), missing: map[string]bool{}}
+	counts := map[string]int{}
+	for _, kind := range []string{"phone", "email", "address"} {
+		n, ok := rowCount(v, kind)
+		counts[kind], f.missing[kind] = n, !ok
+	}
+	for i := range counts["phone"] {
 		f.Phones = append(f.Phones, views.PhoneRow{
 			Ref: field(v, "phone", i, "ref"), Number: field(v, "phone", i, "number"), Type: field(v, "phone", i, "type"),
 			Original: v.Get("phone." + strconv.Itoa(i) + ".orig"), Remove: field(v, "phone", i, "remove") != "",
 		})
 	}
-	for i := range rowCount(v, "email") {
+	for i := range counts["email"] {
 		f.Emails = append(f.Emails, views.EmailRow{
 			Ref: field(v, "email", i, "ref"), Address: field(v, "email", i, "address"), Type: field(v, "email", i, "type"),
 			Original: v.Get("email." + strconv.Itoa(i) + ".orig"), Remove: field(v, "email", i, "remove") != "",
 		})
 	}
-	for i := range rowCount(v, "address") {
+	for i := range counts["address"] {
 		f.Addresses = append(f.Addresses, views.AddressRow{
 			Ref: field(v, "address", i, "ref"), Type: field(v, "address", i, "type"),
 			Line1: field(v, "address", i, "line1"), Line2: field(v, "address", i, "line2"), City: field(v, "address", i, "city"),
@@ -125,6 +139,70 @@ func originalPart(orig string, i int) (string, bool) {
 		return "", true
 	}
 	return parts[i], true
+}
+
+// contactFingerprint is the per-section fingerprint the contact form carries.
+func contactFingerprint(c *apptivo.Customer) string {
+	parts := make([]string, len(apptivo.ContactSections))
+	for i, s := range apptivo.ContactSections {
+		parts[i] = c.Fingerprint(s)
+	}
+	return strings.Join(parts, ".")
+}
+
+// Baseline is the fingerprint of a list section as the form first showed it
+// ("" when the form's fingerprint is malformed: then any change conflicts).
+func (f ContactForm) Baseline(s apptivo.Section) string {
+	parts := strings.Split(f.Fingerprint, ".")
+	for i, cs := range apptivo.ContactSections {
+		if cs == s && len(parts) == len(apptivo.ContactSections) {
+			return parts[i]
+		}
+	}
+	return ""
+}
+
+// Touched lists the list sections the person changed: a row edited (as
+// compared with its original), ticked for removal, or a new row filled in.
+func (f ContactForm) Touched() []apptivo.Section {
+	var out []apptivo.Section
+	if !f.missing["phone"] && slices.ContainsFunc(f.Phones, func(r views.PhoneRow) bool {
+		return rowTouched(r.Ref, r.Remove, r.Original, r.Number, r.Type)
+	}) {
+		out = append(out, apptivo.SectionPhones)
+	}
+	if !f.missing["email"] && slices.ContainsFunc(f.Emails, func(r views.EmailRow) bool {
+		return rowTouched(r.Ref, r.Remove, r.Original, r.Address, r.Type)
+	}) {
+		out = append(out, apptivo.SectionEmails)
+	}
+	if !f.missing["address"] && slices.ContainsFunc(f.Addresses, func(r views.AddressRow) bool {
+		if r.Ref == "" {
+			return !blankAll(r.Line1, r.Line2, r.City, r.State, r.Zip)
+		}
+		return rowTouched(r.Ref, r.Remove, r.Original, r.Type, r.Line1, r.Line2, r.City, r.State, r.Zip, r.Country)
+	}) {
+		out = append(out, apptivo.SectionAddresses)
+	}
+	return out
+}
+
+// rowTouched compares a row's values with its original, in order; a new
+// row counts when its first value (the number or address) is filled in.
+func rowTouched(ref string, remove bool, orig string, values ...string) bool {
+	if ref == "" {
+		return !blankAll(values[0])
+	}
+	if remove {
+		return true
+	}
+	for i, v := range values {
+		o, ok := originalPart(orig, i)
+		if !ok || changed(v, o) {
+			return true
+		}
+	}
+	return false
 }
 
 // checker validates one form against the type lists and rules in force.
@@ -269,6 +347,12 @@ func (ck *checker) text(name, value, label string, limit int) {
 // new rows dropped, type and country names looked up.
 func (f ContactForm) Edit(cfg *apptivo.Config, countries *countryList) *apptivo.ContactEdit {
 	ce := &apptivo.ContactEdit{}
+	touched := f.Touched()
+	for _, s := range apptivo.ContactSections {
+		if !slices.Contains(touched, s) {
+			ce.Skip = append(ce.Skip, s)
+		}
+	}
 	for _, r := range f.Phones {
 		if r.Remove || (r.Ref == "" && blankAll(r.Number)) {
 			continue

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -33,7 +34,7 @@ type env struct {
 	app    *httptest.Server
 	client *http.Client
 	csrf   string
-	logs   *bytes.Buffer
+	logs   *lockedBuffer
 	clock  *clock
 }
 
@@ -62,6 +63,12 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 	return l.buf.Write(p)
 }
 
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
 func newEnv(t testing.TB, tweaks ...func(*handlers.Settings)) *env {
 	t.Helper()
 	sim := apptivotest.New()
@@ -70,7 +77,7 @@ func newEnv(t testing.TB, tweaks ...func(*handlers.Settings)) *env {
 
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	logs := &bytes.Buffer{}
+	logs := &lockedBuffer{buf: &bytes.Buffer{}}
 	clk := &clock{now: time.Now()}
 	settings := handlers.Settings{
 		ApptivoBaseURL: simSrv.URL,
@@ -81,7 +88,7 @@ func newEnv(t testing.TB, tweaks ...func(*handlers.Settings)) *env {
 		LoginPerMinute: 1000,
 		Demo:           true,
 		DemoKeys:       &views.DemoKeys{APIKey: apptivotest.DemoKeys.APIKey, AccessKey: apptivotest.DemoKeys.AccessKey},
-		Logger:         slog.New(slog.NewTextHandler(&lockedBuffer{buf: logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:         slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:            clk.Now,
 	}
 	for _, tw := range tweaks {
@@ -93,11 +100,52 @@ func newEnv(t testing.TB, tweaks ...func(*handlers.Settings)) *env {
 	}
 	app := httptest.NewServer(built.Echo)
 	t.Cleanup(app.Close)
+	t.Cleanup(func() {
+		for _, key := range []string{apptivotest.DemoKeys.APIKey, apptivotest.DemoKeys.AccessKey} {
+			if strings.Contains(logs.String(), key) {
+				t.Error("a key reached the log")
+			}
+		}
+	})
 	jar, _ := cookiejar.New(nil)
 	return &env{
 		t: t, sim: sim, simURL: simSrv.URL, app: app, logs: logs, clock: clk,
 		client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
+}
+
+// newEnvSharing is a second person (own cookies, own email) on the same
+// desk and simulator as e.
+func newEnvSharing(t *testing.T, e *env) *env {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	o := &env{t: t, sim: e.sim, simURL: e.simURL, app: e.app, logs: e.logs, clock: e.clock,
+		client: &http.Client{Jar: jar, CheckRedirect: e.client.CheckRedirect}}
+	o.get("/login")
+	p := o.post("/login", url.Values{"email": {"bob.colleague@example.com"}, "apiKey": {apptivotest.DemoKeys.APIKey}, "accessKey": {apptivotest.DemoKeys.AccessKey}}, false)
+	o.follow(p)
+	return o
+}
+
+// saveFormAsync posts a section form over htmx from a goroutine: it must
+// not call t.Fatal, so it reports through the page.
+func (e *env) saveFormAsync(id int64, section string, form url.Values) page {
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.app.URL+idPath(id, "/"+section), strings.NewReader(f.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", e.app.URL)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("X-CSRF-Token", e.csrf)
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return page{status: -1}
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return page{status: resp.StatusCode, header: resp.Header, body: string(raw)}
 }
 
 // page is one answer, read and parsed.
@@ -152,6 +200,15 @@ func (e *env) do(method, path string, form url.Values, hx bool, mutate ...func(*
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(raw))
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	// The keys may appear on the demo sign-in page (that is its point) and
+	// nowhere else: not in any other page, fragment, header or redirect.
+	if !strings.HasPrefix(path, "/login") {
+		for _, key := range []string{apptivotest.DemoKeys.APIKey, apptivotest.DemoKeys.AccessKey} {
+			if strings.Contains(string(raw), key) || strings.Contains(fmt.Sprint(resp.Header), key) {
+				e.t.Errorf("%s %s: a key reached the browser", method, path)
+			}
+		}
 	}
 	if tok, ok := doc.Find(`input[name="_csrf"]`).First().Attr("value"); ok {
 		e.csrf = tok

@@ -90,6 +90,7 @@ type NameSection struct {
 type NameForm struct {
 	CustomerID  string
 	CSRFToken   string
+	Owner       string // the signed-in email: a draft stashed at expiry is restored for this person only
 	Fingerprint string
 	Name        string
 	Original    string
@@ -126,6 +127,7 @@ type AddressView struct {
 type ContactForm struct {
 	CustomerID   string
 	CSRFToken    string
+	Owner        string
 	Fingerprint  string
 	Phones       []PhoneRow
 	Emails       []EmailRow
