@@ -18,8 +18,8 @@ const maxSearchStart = 5000
 
 func (a *app) search(c echo.Context) error {
 	q := strings.TrimSpace(c.QueryParam("q"))
-	if len(q) > 200 {
-		q = q[:200]
+	if r := []rune(q); len(r) > 200 {
+		q = string(r[:200])
 	}
 	page, _ := strconv.Atoi(c.QueryParam("page"))
 	page = max(page, 1)

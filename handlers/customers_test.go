@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/customerdesk/desk/apptivo/apptivotest"
 )
@@ -96,6 +98,15 @@ func TestSearchPastTheLastPage(t *testing.T) {
 	p := e.get("/customers?q=gmbh&page=40")
 	if !strings.Contains(p.text(`[data-testid=no-results]`), "past the last result") || p.doc.Find(`[data-testid=no-results] a[href="/customers?q=gmbh"]`).Length() != 1 {
 		t.Fatalf("%q", p.text(`[data-testid=no-results]`))
+	}
+}
+
+func TestLongUnicodeQueryIsCutOnACharacter(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	p := e.get("/customers?q=" + url.QueryEscape(strings.Repeat("ü", 250)))
+	if got := p.val("#q"); got != strings.Repeat("ü", 200) {
+		t.Fatalf("query kept as %d runes, valid=%v", len([]rune(got)), utf8.ValidString(got))
 	}
 }
 
