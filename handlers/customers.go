@@ -22,10 +22,9 @@ func (a *app) search(c echo.Context) error {
 		q = string(r[:200])
 	}
 	page, _ := strconv.Atoi(c.QueryParam("page"))
-	page = max(page, 1)
 	size := a.cfg.PageSize
-	start := min((page-1)*size, maxSearchStart)
-	page = start/size + 1
+	page = min(max(page, 1), maxSearchStart/size+1) // bounded before multiplying: no overflow
+	start := (page - 1) * size
 
 	v := views.Search{Query: q, Page: page, FirstURL: searchURL(q, 1)}
 	status := http.StatusOK
