@@ -242,7 +242,15 @@ func SameText(a, b string) bool {
 }
 
 func normalText(s string) string {
-	return strings.TrimSpace(strings.NewReplacer("\r", "", "\n", "").Replace(s))
+	if strings.ContainsAny(s, "\r\n") {
+		s = strings.Map(func(r rune) rune {
+			if r == '\r' || r == '\n' {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	return strings.TrimSpace(s)
 }
 
 // merged decides the value to store for one field: the stored value, byte
