@@ -762,3 +762,20 @@ func TestStaleFormTokenKeepsTypedInput(t *testing.T) {
 		t.Fatalf("form not restored: %q / %q", back.val("#customerName"), back.text("#live"))
 	}
 }
+
+func TestDuplicateNumbersAndAddressesAreCaught(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	_, form := e.openForm(1000001, "contact", true)
+	e.sim.ResetRequests()
+	form.Set("phone.3.number", "(312) 555-0147") // the first phone, written differently
+	form.Set("email.2.address", "OPS@northwind-logistics.example")
+	res := e.saveForm(1000001, "contact", form, true)
+	if res.status != http.StatusUnprocessableEntity || len(e.sim.Requests()) != 0 {
+		t.Fatalf("%d, calls %d", res.status, len(e.sim.Requests()))
+	}
+	if !strings.Contains(res.text(`[data-testid=phone-3-number-error]`), "already listed") ||
+		!strings.Contains(res.text(`[data-testid=email-2-address-error]`), "already listed") {
+		t.Fatalf("%q / %q", res.text(`[data-testid=phone-3-number-error]`), res.text(`[data-testid=email-2-address-error]`))
+	}
+}

@@ -231,6 +231,30 @@ func (f ContactForm) Validate(cfg *apptivo.Config, region string, countries *cou
 			ck.oneOf(name+"type", r.Type, cfg.PhoneTypes, "Choose a phone type.")
 		}
 	}
+	seenPhones := map[string]bool{}
+	for i, r := range f.Phones {
+		if r.Remove || blankAll(r.Number) {
+			continue
+		}
+		key := ck.phoneKey(r.Number)
+		origNum, existing := originalPart(r.Original, 0)
+		if seenPhones[key] && (!existing || changed(r.Number, origNum)) && ck.errs["phone."+strconv.Itoa(i)+".number"] == "" {
+			ck.errs["phone."+strconv.Itoa(i)+".number"] = "This number is already listed above."
+		}
+		seenPhones[key] = true
+	}
+	seenEmails := map[string]bool{}
+	for i, r := range f.Emails {
+		if r.Remove || blankAll(r.Address) {
+			continue
+		}
+		key := strings.ToLower(strings.TrimSpace(r.Address))
+		origAddr, existing := originalPart(r.Original, 0)
+		if seenEmails[key] && (!existing || changed(r.Address, origAddr)) && ck.errs["email."+strconv.Itoa(i)+".address"] == "" {
+			ck.errs["email."+strconv.Itoa(i)+".address"] = "This address is already listed above."
+		}
+		seenEmails[key] = true
+	}
 	for i, r := range f.Emails {
 		if r.Remove || (r.Ref == "" && blankAll(r.Address)) {
 			continue
@@ -299,6 +323,20 @@ func (ck *checker) phone(name, value string, existing bool) {
 		ck.errs[name] = "This is not a valid phone number. Use the international form for numbers outside " +
 			regionLabel(ck.region) + ", e.g. +44 20 7946 0958."
 	}
+}
+
+// phoneKey identifies a number however it is written: E.164 when it parses,
+// its digits otherwise.
+func (ck *checker) phoneKey(number string) string {
+	if num, err := phonenumbers.Parse(number, ck.region); err == nil {
+		return phonenumbers.Format(num, phonenumbers.E164)
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, number)
 }
 
 func regionLabel(region string) string {

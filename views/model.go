@@ -143,12 +143,6 @@ type ContactForm struct {
 	Focus        string // id of the input to focus, e.g. a row just added
 }
 
-// ErrorCount is how many fields need attention.
-func (f *ContactForm) ErrorCount() int { return len(f.Errors) }
-
-// ErrorCount is how many fields need attention.
-func (f *NameForm) ErrorCount() int { return len(f.Errors) }
-
 // Option is one choice of a select.
 type Option struct{ Value, Label string }
 

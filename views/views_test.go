@@ -100,3 +100,21 @@ func TestLiveRegionOutOfBand(t *testing.T) {
 		t.Error("oob live region")
 	}
 }
+
+func TestErrorSummaryLinksFieldsInFormOrder(t *testing.T) {
+	got := errorLinks(map[string]string{
+		"address.0.city": "Too long.", "phone.10.number": "Bad.", "phone.2.type": "Choose.", "email.0.address": "Bad email.",
+	}, fieldID)
+	want := []errLink{
+		{"phone-2-type", "Phone 3, type: Choose."}, {"phone-10-number", "Phone 11: Bad."},
+		{"email-0-address", "Email address 1: Bad email."}, {"address-0-city", "Address 1, City: Too long."},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("%d: %v, want %v", i, got[i], want[i])
+		}
+	}
+}
