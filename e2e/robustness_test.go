@@ -178,3 +178,27 @@ func TestApptivoTrouble(t *testing.T) {
 		t.Errorf("%d update calls, want 2 (the failed one and the retry)", n)
 	}
 }
+
+// TestFailedEditKeepsTheSection: when Apptivo fails while a section form is
+// being opened, the card stays as it was (the swap is called off), the live
+// region says why, and Edit works once Apptivo is back.
+func TestFailedEditKeepsTheSection(t *testing.T) {
+	e := newEnv(t)
+	const id = apptivotest.IDApptivoInc
+	b := e.newBrowser()
+	b.signInDemo(demoEmail, "/customers")
+	b.openCustomer(id)
+	e.sim.Fail(apptivotest.Failure{Mode: apptivotest.FailInternalError, Action: "getById"})
+
+	b.mark()
+	b.click("[data-testid=edit-contact]")
+	b.waitFor(`document.getElementById('live').innerText.includes('Apptivo')`, "the outage explained in the live region")
+	b.assertNoReload("a failed Edit")
+	if n, edit := b.count("#contact-section"), b.count("[data-testid=edit-contact]"); n != 1 || edit != 1 {
+		t.Fatalf("after a failed Edit: %d contact sections, %d Edit buttons; want the card untouched", n, edit)
+	}
+
+	e.sim.ClearFailures()
+	b.click("[data-testid=edit-contact]")
+	b.waitVisible("#contact-section form[data-section-form]")
+}
