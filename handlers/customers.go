@@ -113,24 +113,17 @@ func (a *app) customerPage(c echo.Context, status int, v views.Customer, fragmen
 	}, v.Name, fragment)
 }
 
-// nameSection is the read view of the name card (Cancel with htmx lands here).
-func (a *app) nameSection(c echo.Context) error {
-	cust, err := a.readCustomer(c)
-	if err != nil {
-		return a.apptivoFailure(c, err)
+// sectionView answers with one section's read view (Cancel with htmx lands
+// here); without htmx, the whole customer page.
+func (a *app) sectionView(key string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		cust, err := a.readCustomer(c)
+		if err != nil {
+			return a.apptivoFailure(c, err)
+		}
+		v := customerVM(cust)
+		return a.customerPage(c, http.StatusOK, v, card(key, v))
 	}
-	v := customerVM(cust)
-	return a.customerPage(c, http.StatusOK, v, views.NameCard(v.NameSec))
-}
-
-// contactSection is the read view of the contact card.
-func (a *app) contactSection(c echo.Context) error {
-	cust, err := a.readCustomer(c)
-	if err != nil {
-		return a.apptivoFailure(c, err)
-	}
-	v := customerVM(cust)
-	return a.customerPage(c, http.StatusOK, v, views.ContactCard(v.Contact))
 }
 
 func customerVM(c *apptivo.Customer) views.Customer {

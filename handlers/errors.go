@@ -86,20 +86,26 @@ func (a *app) errorPage(c echo.Context, ep views.ErrorPage) error {
 
 // endSignIn signs the person out (their keys stopped working) and sends them
 // to the sign-in page with the reason, then back to next. A form being saved
-// is stashed in the new session so nothing typed is lost.
-func (a *app) endSignIn(c echo.Context, msg, next, stashKey string, form url.Values) error {
-	r, w := c.Request(), c.Response()
+// is kept as a draft in the new session so nothing typed is lost.
+func (a *app) endSignIn(c echo.Context, msg, next, draftKey string, form url.Values) error {
 	owner := ""
 	if u := userOf(c); u != nil {
 		owner = u.Email
 	}
-	_ = a.cfg.Sessions.SignOut(w, r)
+	_ = a.cfg.Sessions.SignOut(c.Response(), c.Request())
 	if form != nil {
-		form.Del("_csrf")
-		_ = a.cfg.Sessions.Stash(w, r, stashKey, owner, form)
+		a.keepDraft(c, draftKey, owner, form)
 	}
-	_ = a.cfg.Sessions.AddFlash(w, r, msg)
+	_ = a.cfg.Sessions.AddFlash(c.Response(), c.Request(), msg)
 	return redirect(c, "/login?next="+url.QueryEscape(safeNext(next)))
+}
+
+// keepDraft stashes what was typed into a section form (under the form's
+// save path), to be put back when the person, and only that person, opens
+// the form again. It reports whether the draft was kept.
+func (a *app) keepDraft(c echo.Context, key, owner string, form url.Values) bool {
+	form.Del("_csrf")
+	return a.cfg.Sessions.Stash(c.Response(), c.Request(), key, owner, form) == nil
 }
 
 func (a *app) logApptivo(c echo.Context, err error) {

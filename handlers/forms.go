@@ -217,6 +217,8 @@ type checker struct {
 // were left alone are never held to today's rules.
 func (f ContactForm) Validate(cfg *apptivo.Config, region string, countries *countryList) map[string]string {
 	ck := &checker{cfg: cfg, region: region, countries: countries, errs: map[string]string{}}
+	// Values already listed higher up; a changed or new row may not repeat one.
+	seenPhones, seenEmails := map[string]bool{}, map[string]bool{}
 	for i, r := range f.Phones {
 		if r.Remove || (r.Ref == "" && blankAll(r.Number)) {
 			continue
@@ -226,34 +228,13 @@ func (f ContactForm) Validate(cfg *apptivo.Config, region string, countries *cou
 		origType, _ := originalPart(r.Original, 1)
 		if !existing || changed(r.Number, origNum) {
 			ck.phone(name+"number", r.Number, existing)
+			ck.unique(seenPhones, ck.phoneKey(r.Number), name+"number", "This number is already listed above.")
+		} else {
+			seenPhones[ck.phoneKey(r.Number)] = true
 		}
 		if !existing || r.Type != origType {
 			ck.oneOf(name+"type", r.Type, cfg.PhoneTypes, "Choose a phone type.")
 		}
-	}
-	seenPhones := map[string]bool{}
-	for i, r := range f.Phones {
-		if r.Remove || blankAll(r.Number) {
-			continue
-		}
-		key := ck.phoneKey(r.Number)
-		origNum, existing := originalPart(r.Original, 0)
-		if seenPhones[key] && (!existing || changed(r.Number, origNum)) && ck.errs["phone."+strconv.Itoa(i)+".number"] == "" {
-			ck.errs["phone."+strconv.Itoa(i)+".number"] = "This number is already listed above."
-		}
-		seenPhones[key] = true
-	}
-	seenEmails := map[string]bool{}
-	for i, r := range f.Emails {
-		if r.Remove || blankAll(r.Address) {
-			continue
-		}
-		key := strings.ToLower(strings.TrimSpace(r.Address))
-		origAddr, existing := originalPart(r.Original, 0)
-		if seenEmails[key] && (!existing || changed(r.Address, origAddr)) && ck.errs["email."+strconv.Itoa(i)+".address"] == "" {
-			ck.errs["email."+strconv.Itoa(i)+".address"] = "This address is already listed above."
-		}
-		seenEmails[key] = true
 	}
 	for i, r := range f.Emails {
 		if r.Remove || (r.Ref == "" && blankAll(r.Address)) {
@@ -264,6 +245,9 @@ func (f ContactForm) Validate(cfg *apptivo.Config, region string, countries *cou
 		origType, _ := originalPart(r.Original, 1)
 		if !existing || changed(r.Address, origAddr) {
 			ck.email(name+"address", r.Address, existing)
+			ck.unique(seenEmails, strings.ToLower(strings.TrimSpace(r.Address)), name+"address", "This address is already listed above.")
+		} else {
+			seenEmails[strings.ToLower(strings.TrimSpace(r.Address))] = true
 		}
 		if !existing || r.Type != origType {
 			ck.oneOf(name+"type", r.Type, cfg.EmailTypes, "Choose an email type.")
@@ -323,6 +307,15 @@ func (ck *checker) phone(name, value string, existing bool) {
 		ck.errs[name] = "This is not a valid phone number. Use the international form for numbers outside " +
 			regionLabel(ck.region) + ", e.g. +44 20 7946 0958."
 	}
+}
+
+// unique flags field when key was seen in an earlier row (and the field has
+// no other error yet), then records key.
+func (ck *checker) unique(seen map[string]bool, key, field, msg string) {
+	if seen[key] && ck.errs[field] == "" {
+		ck.errs[field] = msg
+	}
+	seen[key] = true
 }
 
 // phoneKey identifies a number however it is written: E.164 when it parses,

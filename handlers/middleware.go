@@ -95,12 +95,9 @@ func (a *app) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		// cross-origin check, so keep what was typed and reopen the form
 		// rather than throw the input away.
 		if u, ok := a.cfg.Sessions.Current(r); ok && isSectionSave(r.URL.Path) {
-			if form, err := c.FormParams(); err == nil {
-				form.Del("_csrf")
-				if a.cfg.Sessions.Stash(c.Response(), r, r.URL.Path, u.Email, form) == nil {
-					_ = a.cfg.Sessions.AddFlash(c.Response(), r, "This form was opened before you last signed in, so it had to be reloaded. Your changes are still in it: check them and press Save.")
-					return redirect(c, r.URL.Path+"/edit")
-				}
+			if form, err := c.FormParams(); err == nil && a.keepDraft(c, r.URL.Path, u.Email, form) {
+				_ = a.cfg.Sessions.AddFlash(c.Response(), r, "This form was opened before you last signed in, so it had to be reloaded. Your changes are still in it: check them and press Save.")
+				return redirect(c, r.URL.Path+"/edit")
 			}
 		}
 		return echo.NewHTTPError(http.StatusForbidden, "This form has expired. Reload the page and try again.")
@@ -121,18 +118,17 @@ func (a *app) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		u, ok := a.cfg.Sessions.Current(r)
 		if !ok {
-			next := pageOf(c)
+			back := pageOf(c)
 			if r.Method != http.MethodGet && isSectionSave(r.URL.Path) {
 				// The save of an open form: keep what was typed for after sign-in,
 				// for the person the form was shown to (its _owner field) only.
 				if form, err := c.FormParams(); err == nil {
-					form.Del("_csrf")
-					_ = a.cfg.Sessions.Stash(c.Response(), r, r.URL.Path, form.Get("_owner"), form)
+					a.keepDraft(c, r.URL.Path, form.Get("_owner"), form)
 				}
-				next = r.URL.Path + "/edit"
+				back = r.URL.Path + "/edit"
 				_ = a.cfg.Sessions.AddFlash(c.Response(), r, "Your sign-in had expired, so nothing was saved yet. Sign in again: what you typed will be back in the form.")
 			}
-			return redirect(c, "/login?next="+url.QueryEscape(safeNext(next)))
+			return redirect(c, "/login?next="+url.QueryEscape(safeNext(back)))
 		}
 		c.Set(ctxUser, u)
 		c.Set(ctxApptivo, a.cfg.Apptivo.WithCredentials(apptivo.Credentials{APIKey: u.Credentials.APIKey, AccessKey: u.Credentials.AccessKey}))
