@@ -5,20 +5,32 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // Object is a JSON object that keeps every member exactly as received: the
-// key order, and each value's raw bytes. Apptivo applies only the attributes
-// an update names, but it expects the rest of the record back as context, so
-// anything the desk does not edit must travel back untouched — numbers beyond
-// 2^53, nulls, nested custom attributes and all.
+// key order, each key's and value's raw bytes, the white space between them,
+// and duplicate keys. Apptivo applies only the attributes an update names, but
+// it expects the rest of the record back as context, so anything the desk does
+// not edit must travel back untouched — numbers beyond 2^53, nulls, nested
+// custom attributes, escapes and all. Only members set through Set/SetRaw are
+// written anew; everything else is spliced back from the bytes received.
+//
+// Raw values are never modified in place, so copies of an Object may share them.
 type Object struct {
 	members []member
+	// tail is what followed the last value (or the opening brace of an empty
+	// object), through the closing brace; nil for an Object built from scratch.
+	tail []byte
 }
 
 type member struct {
-	key   string
+	key string
+	// lead is everything between the previous value (or the opening brace)
+	// and this value, as received: separators, white space, the key in its
+	// original spelling, the colon. nil for a member added by SetRaw.
+	lead  []byte
 	value json.RawMessage
 }
 
@@ -29,12 +41,17 @@ func (o *Object) UnmarshalJSON(data []byte) error {
 	if !json.Valid(data) {
 		return errors.New("apptivo: invalid JSON")
 	}
+	return o.scan(data)
+}
+
+// scan reads an object from data, which must be valid JSON.
+func (o *Object) scan(data []byte) error {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return errors.New("apptivo: expected a JSON object")
 	}
 	o.members = o.members[:0]
-	seen := map[string]int{}
+	from := i + 1 // where the next member's lead starts
 	i = skipSpace(data, i+1)
 	for i < len(data) && data[i] != '}' {
 		end := scanValue(data, i) // the key, a string
@@ -44,20 +61,17 @@ func (o *Object) UnmarshalJSON(data []byte) error {
 		}
 		i = skipSpace(data, skipSpace(data, end)+1) // past the colon
 		end = scanValue(data, i)
-		raw := json.RawMessage(data[i:end:end])
-		// A duplicate key keeps its first position and its last value, which is
-		// what encoding/json itself would have decoded.
-		if at, dup := seen[key]; dup {
-			o.members[at].value = raw
-		} else {
-			seen[key] = len(o.members)
-			o.members = append(o.members, member{key: key, value: raw})
-		}
+		o.members = append(o.members, member{key: key, lead: data[from:i:i], value: json.RawMessage(data[i:end:end])})
+		from = end
 		i = skipSpace(data, end)
 		if i < len(data) && data[i] == ',' {
 			i = skipSpace(data, i+1)
 		}
 	}
+	if i >= len(data) {
+		return errors.New("apptivo: unterminated JSON object")
+	}
+	o.tail = data[from : i+1 : i+1]
 	if i = skipSpace(data, i+1); i != len(data) {
 		return errors.New("apptivo: trailing data after JSON object")
 	}
@@ -108,6 +122,40 @@ func scanValue(data []byte, i int) int {
 	}
 }
 
+// scanArray splits a (valid) JSON array into its elements' raw bytes; ok is
+// false when raw is not an array.
+func scanArray(raw []byte) (elems []json.RawMessage, ok bool) {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return nil, false
+	}
+	for i = skipSpace(raw, i+1); i < len(raw) && raw[i] != ']'; {
+		end := scanValue(raw, i)
+		elems = append(elems, json.RawMessage(raw[i:end:end]))
+		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	return elems, true
+}
+
+// joinArray writes elements as a JSON array, each element's bytes as given.
+func joinArray(elems []json.RawMessage) json.RawMessage {
+	n := 2
+	for _, e := range elems {
+		n += len(e) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, e := range elems {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, e...)
+	}
+	return append(b, ']')
+}
+
 // unquote decodes a JSON string, taking the fast path when it has no escapes.
 func unquote(raw []byte) (string, error) {
 	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
@@ -120,73 +168,103 @@ func unquote(raw []byte) (string, error) {
 	return s, nil
 }
 
-// MarshalJSON writes the members in their original order with their original bytes.
+// MarshalJSON writes the members in their original order with their original
+// bytes; only members set since the object was read are written anew.
 func (o Object) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
+	n := 2
+	for _, m := range o.members {
+		n += len(m.lead) + len(m.value) + len(m.key) + 4
+	}
+	b := make([]byte, 0, n+len(o.tail))
+	b = append(b, '{')
 	for i, m := range o.members {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, err := json.Marshal(m.key)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		if len(m.value) == 0 {
-			b.WriteString("null")
+		if m.lead != nil {
+			b = append(b, m.lead...)
 		} else {
-			b.Write(m.value)
+			if i > 0 {
+				b = append(b, ',')
+			}
+			k, err := encodeJSON(m.key)
+			if err != nil {
+				return nil, err
+			}
+			b = append(append(b, k...), ':')
+		}
+		if len(m.value) == 0 {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, m.value...)
 		}
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
-
-// Clone returns a deep copy, so edits to the copy never reach the original.
-func (o Object) Clone() Object {
-	c := Object{members: make([]member, len(o.members))}
-	for i, m := range o.members {
-		c.members[i] = member{key: m.key, value: append(json.RawMessage(nil), m.value...)}
+	if o.tail != nil {
+		b = append(b, o.tail...)
+	} else {
+		b = append(b, '}')
 	}
-	return c
+	return b, nil
 }
 
-// Keys lists the member names in their original order.
+// Clone returns a copy whose members can be set without touching the
+// original (raw values are shared: they are never modified in place).
+func (o Object) Clone() Object {
+	return Object{members: slices.Clone(o.members), tail: o.tail}
+}
+
+// Keys lists the member names in their original order, each once.
 func (o Object) Keys() []string {
-	keys := make([]string, len(o.members))
-	for i, m := range o.members {
-		keys[i] = m.key
+	keys := make([]string, 0, len(o.members))
+	for _, m := range o.members {
+		if !slices.Contains(keys, m.key) {
+			keys = append(keys, m.key)
+		}
 	}
 	return keys
 }
 
-// Raw returns a member's raw JSON value.
-func (o Object) Raw(key string) (json.RawMessage, bool) {
-	for _, m := range o.members {
-		if m.key == key {
-			return m.value, true
+// last returns the index of the last member named key, or -1. A duplicated
+// key means its last value, as encoding/json (and Apptivo's Java) read it.
+func (o Object) last(key string) int {
+	for i := len(o.members) - 1; i >= 0; i-- {
+		if o.members[i].key == key {
+			return i
 		}
+	}
+	return -1
+}
+
+// Raw returns a member's raw JSON value (the last one, for a duplicated key).
+func (o Object) Raw(key string) (json.RawMessage, bool) {
+	if i := o.last(key); i >= 0 {
+		return o.members[i].value, true
 	}
 	return nil, false
 }
 
 // Has reports whether the member exists (even with a null value).
-func (o Object) Has(key string) bool {
-	_, ok := o.Raw(key)
-	return ok
-}
+func (o Object) Has(key string) bool { return o.last(key) >= 0 }
 
-// SetRaw replaces a member's value in place, or appends it when new.
+// SetRaw replaces a member's value in place, or appends it when new. A
+// duplicated key is set once, at its first position: an edited member must
+// be unambiguous to whoever reads it.
 func (o *Object) SetRaw(key string, value json.RawMessage) {
-	for i := range o.members {
-		if o.members[i].key == key {
-			o.members[i].value = value
-			return
+	first := -1
+	for i := 0; i < len(o.members); i++ {
+		if o.members[i].key != key {
+			continue
 		}
+		if first < 0 {
+			first = i
+			o.members[i].value = value
+			continue
+		}
+		// A later duplicate: its lead starts with the separating comma, so
+		// dropping it leaves the bytes around it well-formed.
+		o.members = slices.Delete(o.members, i, i+1)
+		i--
 	}
-	o.members = append(o.members, member{key: key, value: value})
+	if first < 0 {
+		o.members = append(o.members, member{key: key, value: value})
+	}
 }
 
 // Set encodes v (without HTML escaping, so "<" in a name stays "<") and stores it.
@@ -213,12 +291,14 @@ func (o Object) String(key string) string {
 // values, ignoring member order and number spelling differences only where
 // the text is identical (numbers are compared by their text, never as floats).
 func (o Object) Equal(other Object) bool {
-	if len(o.members) != len(other.members) {
+	keys := o.Keys()
+	if len(keys) != len(other.Keys()) {
 		return false
 	}
-	for _, m := range o.members {
-		v, ok := other.Raw(m.key)
-		if !ok || !JSONEqual(m.value, v) {
+	for _, k := range keys {
+		a, _ := o.Raw(k)
+		b, ok := other.Raw(k)
+		if !ok || !JSONEqual(a, b) {
 			return false
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -82,14 +83,44 @@ func TestObjectRejectsNonObjects(t *testing.T) {
 	}
 }
 
-func TestObjectDuplicateKeyKeepsLastValue(t *testing.T) {
+// Issue 7, item 4 turned this test around: duplicate keys travel back as
+// received (before, they were collapsed), reading one gives its last value
+// (as encoding/json would), and setting one leaves it once, at its first place.
+func TestObjectDuplicateKeysTravelBackAsReceived(t *testing.T) {
 	var o Object
 	if err := o.UnmarshalJSON([]byte(`{"a":1,"b":2,"a":3}`)); err != nil {
 		t.Fatal(err)
 	}
 	out, _ := o.MarshalJSON()
-	if string(out) != `{"a":3,"b":2}` {
+	if string(out) != `{"a":1,"b":2,"a":3}` {
 		t.Fatalf("got %s", out)
+	}
+	if raw, _ := o.Raw("a"); string(raw) != "3" || !reflect.DeepEqual(o.Keys(), []string{"a", "b"}) {
+		t.Fatalf("a = %s, keys %v", raw, o.Keys())
+	}
+	o.Set("a", 4)
+	if out, _ := o.MarshalJSON(); string(out) != `{"a":4,"b":2}` {
+		t.Fatalf("after Set: %s", out)
+	}
+}
+
+func TestObjectKeepsWhiteSpaceAndEscapesOfUntouchedMembers(t *testing.T) {
+	const in = "{ \"k\\u0041\" : \"x\\u003c\" ,\n \"n\" :[ 1, 2 ] , \"v\":1 }"
+	var o Object
+	if err := o.UnmarshalJSON([]byte(in)); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := o.MarshalJSON(); string(out) != in {
+		t.Fatalf("round trip: %s", out)
+	}
+	o.Set("v", "<b>")
+	o.Set("new", "&")
+	want := "{ \"k\\u0041\" : \"x\\u003c\" ,\n \"n\" :[ 1, 2 ] , \"v\":\"<b>\",\"new\":\"&\" }"
+	if out, _ := o.MarshalJSON(); string(out) != want {
+		t.Fatalf("after Set:\n got %s\nwant %s", out, want)
+	}
+	if raw, _ := o.Raw("kA"); string(raw) != `"x\u003c"` {
+		t.Fatalf("escaped key: %s", raw)
 	}
 }
 
