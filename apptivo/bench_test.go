@@ -48,13 +48,13 @@ func buildUpdate(data []byte) error {
 		return err
 	}
 	ce := contactOf(c)
-	ce.Phones[0].Number = "+1 650 253 0000"
-	ce.Emails = ce.Emails[:1]
-	u, ok, err := BuildUpdate(c, Edit{Name: ptr("Renamed"), Contact: ce})
-	if err != nil || !ok {
+	ce.phones[0].Values[0] = "+1 650 253 0000"
+	ce.emails = ce.emails[:1]
+	p, err := BuildUpdate(c, Edit{Name: nameOn(c, "Renamed"), Lists: ce.on(c)})
+	if err != nil || p.Update == nil {
 		return fmt.Errorf("no update: %v", err)
 	}
-	_, _, err = u.Params()
+	_, _, err = p.Update.Params()
 	return err
 }
 

@@ -50,6 +50,7 @@ type Client struct {
 	base          *url.URL
 	http          *http.Client
 	creds         Credentials
+	timeout       time.Duration // caps each HTTP exchange, headers and body
 	maxBody       int64
 	attempts      int           // for reads; updates are never repeated
 	backoff       time.Duration // first pause between read attempts
@@ -84,6 +85,19 @@ func WithHTTPClient(hc *http.Client) Option {
 			return errors.New("apptivo: nil http.Client")
 		}
 		c.http = hc
+		return nil
+	}
+}
+
+// WithTimeout caps each call to Apptivo (every attempt of a read, the one
+// attempt of an update): the one setting that governs how long the desk
+// waits, whatever the HTTP client's own limits.
+func WithTimeout(d time.Duration) Option {
+	return func(c *Client) error {
+		if d <= 0 {
+			return errors.New("apptivo: timeout must be positive")
+		}
+		c.timeout = d
 		return nil
 	}
 }
@@ -125,6 +139,7 @@ func WithMaxResponseBytes(n int64) Option {
 func NewClient(opts ...Option) (*Client, error) {
 	c := &Client{
 		http:          DefaultHTTPClient(),
+		timeout:       30 * time.Second,
 		maxBody:       8 << 20,
 		attempts:      3,
 		backoff:       300 * time.Millisecond,
@@ -143,16 +158,17 @@ func NewClient(opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// DefaultHTTPClient bounds every stage of a call: Apptivo is known to be slow
-// at times, but a hung connection must never hold a sales person's page.
+// DefaultHTTPClient bounds connecting: Apptivo is known to be slow at times,
+// but a host that doesn't answer must never hold a sales person's page. How
+// long a whole call may take is the Client's timeout (WithTimeout), applied
+// to each call's context, so one setting governs: no fixed limit here may
+// cut a call short of it.
 func DefaultHTTPClient() *http.Client {
 	return &http.Client{
-		Timeout: 30 * time.Second,
 		Transport: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			TLSHandshakeTimeout:   5 * time.Second,
-			ResponseHeaderTimeout: 25 * time.Second,
 			ExpectContinueTimeout: time.Second,
 			IdleConnTimeout:       90 * time.Second,
 			MaxIdleConnsPerHost:   16,
@@ -280,10 +296,15 @@ func (c *Client) UpdateCustomer(ctx context.Context, u *Update) (*Customer, erro
 		return nil, err
 	}
 	cust, err := decodeCustomerAnswer(answer)
+	if err == nil && cust.ID() != u.CustomerID {
+		err = fmt.Errorf("answer holds customer %q, not %q", cust.ID(), u.CustomerID)
+	}
 	if err != nil {
-		// Apptivo accepted the write (no failure, valid JSON) but did not echo
-		// the record: what was sent is what is stored now.
-		return &Customer{obj: u.Data.Clone()}, nil
+		// Neither the record nor a refusal ({}, {"status":"ERROR"}, a
+		// wrapper holding nothing): the contract counts a success body
+		// without the expected object as a failure, and whether the write
+		// landed is unknown.
+		return nil, &Error{Kind: KindUnexpected, Action: "update", Status: http.StatusOK, Reason: "answer holds no customer record", Err: err}
 	}
 	return cust, nil
 }
@@ -354,6 +375,8 @@ func (c *Client) do(ctx context.Context, action string, query, body url.Values) 
 	endpoint := *c.base
 	endpoint.Path = strings.TrimRight(endpoint.Path, "/") + customersPath
 	endpoint.RawQuery = q.Encode()
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint.String(), strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, fail(KindUnexpected, 0, err)

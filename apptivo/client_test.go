@@ -1,9 +1,11 @@
 package apptivo
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 	"unicode/utf8"
 )
@@ -275,10 +278,7 @@ func TestUpdateIsNeverRetried(t *testing.T) {
 		}}
 		c := newTestClient(t, rec)
 		fresh, _ := ParseCustomer([]byte(sampleRecord))
-		u, ok, err := BuildUpdate(fresh, Edit{Name: ptr("Acme Two")})
-		if err != nil || !ok {
-			t.Fatal(ok, err)
-		}
+		u := renamed(t, fresh, "Acme Two")
 		if _, err := c.UpdateCustomer(context.Background(), u); err == nil {
 			t.Fatal("expected an error")
 		}
@@ -294,7 +294,7 @@ func TestUpdateSendsParamsAndReadsWrappedAnswer(t *testing.T) {
 	}}
 	c := newTestClient(t, rec)
 	fresh, _ := ParseCustomer([]byte(sampleRecord))
-	u, _, _ := BuildUpdate(fresh, Edit{Name: ptr("Acme Two")})
+	u := renamed(t, fresh, "Acme Two")
 	got, err := c.UpdateCustomer(context.Background(), u)
 	if err != nil {
 		t.Fatal(err)
@@ -398,7 +398,7 @@ func TestUpdateFailureReasonsAreAboutTheData(t *testing.T) {
 		}}
 		c := newTestClient(t, rec)
 		fresh, _ := ParseCustomer([]byte(sampleRecord))
-		u, _, _ := BuildUpdate(fresh, Edit{Name: ptr("Acme Two")})
+		u := renamed(t, fresh, "Acme Two")
 		_, err := c.UpdateCustomer(context.Background(), u)
 		var ae *Error
 		if !errors.As(err, &ae) || ae.Kind != KindUnexpected || ae.Reason != reason {
@@ -427,13 +427,103 @@ func TestWrappedRecordWithoutIDIsNotFound(t *testing.T) {
 	}
 }
 
-func TestUpdateAnswerWithoutRecordIsSuccess(t *testing.T) {
-	rec := &recorder{fn: func(w http.ResponseWriter, r *http.Request, _ int) { fmt.Fprint(w, `{"status":"SUCCESS"}`) }}
-	c := newTestClient(t, rec)
-	fresh, _ := ParseCustomer([]byte(sampleRecord))
-	u, _, _ := BuildUpdate(fresh, Edit{Name: ptr("Acme Two")})
-	got, err := c.UpdateCustomer(context.Background(), u)
-	if err != nil || got.Name() != "Acme Two" || got.ID() != "42" {
-		t.Fatalf("%v %v", got, err)
+// renamed is the update of a rename made on a form that showed fresh.
+func renamed(t *testing.T, fresh *Customer, name string) *Update {
+	t.Helper()
+	p, err := BuildUpdate(fresh, Edit{Name: &NameEdit{Value: name, Seen: fresh.Fingerprint(SectionName)}})
+	if err != nil || p.Update == nil {
+		t.Fatalf("no update: %v", err)
+	}
+	return p.Update
+}
+
+// Issue 7, item 3: an update answered with JSON that is neither the record
+// nor a refusal is not a success: whether it landed is unknown. Failed
+// before: each of these answers was reported as saved.
+func TestOddUpdateAnswerIsAnUnknownOutcome(t *testing.T) {
+	for _, answer := range []string{
+		`{}`, `{"status":"SUCCESS"}`, `{"status":"ERROR","message":"something"}`, `{"customer":null}`,
+		`{"customer":{}}`, `{"data":{}}`, `{"customer":{"customerId":43,"customerName":"Someone else"}}`,
+	} {
+		rec := &recorder{fn: func(w http.ResponseWriter, r *http.Request, _ int) { fmt.Fprint(w, answer) }}
+		c := newTestClient(t, rec)
+		fresh, _ := ParseCustomer([]byte(sampleRecord))
+		got, err := c.UpdateCustomer(context.Background(), renamed(t, fresh, "Acme Two"))
+		var ae *Error
+		if got != nil || !errors.As(err, &ae) || ae.Kind != KindUnexpected || ae.Action != "update" || ae.Refused {
+			t.Errorf("%s: got %v, %v; want an unexpected answer that Apptivo did not refuse", answer, got, err)
+		}
+	}
+}
+
+// Issue 7, item 5: APPTIVO_TIMEOUT is the one setting that governs how long
+// a call may take. Failed before: a fixed 25 s ResponseHeaderTimeout in the
+// default transport cut a 40 s setting short. The bubble's fake clock makes
+// the 30 s wait instant.
+func TestTimeoutSettingGovernsBeyondTheTransportDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		delay   time.Duration
+		succeed bool
+	}{{30 * time.Second, true}, {45 * time.Second, false}} {
+		synctest.Test(t, func(t *testing.T) {
+			hc := DefaultHTTPClient()
+			tr := hc.Transport.(*http.Transport).Clone()
+			tr.Proxy = nil
+			tr.DisableKeepAlives = true
+			tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+				client, server := net.Pipe()
+				go answerAfter(server, tc.delay)
+				return client, nil
+			}
+			hc.Transport = tr
+			c, err := NewClient(WithBaseURL("http://apptivo.test"), WithHTTPClient(hc), WithTimeout(40*time.Second), WithRetries(1, 0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.GetCustomer(context.Background(), "42")
+			if tc.succeed && err != nil {
+				t.Errorf("a %v answer within a 40s timeout failed: %v", tc.delay, err)
+			}
+			if !tc.succeed && !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("a %v answer must time out at 40s, got %v", tc.delay, err)
+			}
+			time.Sleep(time.Minute) // let the late answer find its connection closed
+		})
+	}
+}
+
+// answerAfter serves one request on conn after delay, with the sample record.
+func answerAfter(conn net.Conn, delay time.Duration) {
+	defer conn.Close()
+	req, err := http.ReadRequest(bufio.NewReader(conn))
+	if err != nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, req.Body)
+	time.Sleep(delay)
+	resp := &http.Response{StatusCode: 200, ProtoMajor: 1, ProtoMinor: 1, Close: true,
+		Header: http.Header{"Content-Type": {"application/json"}}, ContentLength: int64(len(sampleRecord)),
+		Body: io.NopCloser(strings.NewReader(sampleRecord))}
+	_ = resp.Write(conn)
+}
+
+// A mutation run dropped the scrubbing of Apptivo's reason on non-2xx
+// answers and no test noticed: a FAILURE body quoting the keys, with any
+// status, never puts them into an error.
+func TestReasonIsScrubbedWhateverTheStatus(t *testing.T) {
+	for _, status := range []int{500, 429, 401, 403, 400} {
+		rec := &recorder{fn: func(w http.ResponseWriter, r *http.Request, _ int) {
+			w.Header().Set("Retry-After", "60")
+			w.WriteHeader(status)
+			fmt.Fprintf(w, `{"status":"FAILURE","reason":"refused apiKey=%s accessKey=%s"}`, r.PostFormValue("apiKey"), url.QueryEscape(r.PostFormValue("accessKey")))
+		}}
+		c := newTestClient(t, rec, WithRetries(1, 0, 0))
+		_, err := c.GetCustomer(context.Background(), "42")
+		var ae *Error
+		if !errors.As(err, &ae) || ae.Reason == "" || !strings.Contains(ae.Reason, "[redacted]") {
+			t.Fatalf("%d: reason not kept or not scrubbed: %v", status, err)
+		}
+		assertNoSecrets(t, err.Error())
+		assertNoSecrets(t, fmt.Sprintf("%+v %#v", err, err))
 	}
 }

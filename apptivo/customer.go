@@ -8,19 +8,20 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 )
 
 // Customer is one Apptivo customer record as received. It keeps the whole
 // record (see Object) and offers typed views of the parts the desk edits.
+// The list sections are split into entries once, when the record is read.
 type Customer struct {
-	obj Object
+	obj   Object
+	lists [len(listKinds)][]Entry
 }
 
 // ParseCustomer reads a customer record from JSON.
 func ParseCustomer(data []byte) (*Customer, error) {
 	var c Customer
-	if err := c.obj.UnmarshalJSON(data); err != nil {
+	if err := c.UnmarshalJSON(data); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -30,7 +31,26 @@ func ParseCustomer(data []byte) (*Customer, error) {
 func (c *Customer) MarshalJSON() ([]byte, error) { return c.obj.MarshalJSON() }
 
 // UnmarshalJSON lets a Customer sit inside other decoded structures.
-func (c *Customer) UnmarshalJSON(data []byte) error { return c.obj.UnmarshalJSON(data) }
+func (c *Customer) UnmarshalJSON(data []byte) error {
+	if err := c.obj.UnmarshalJSON(data); err != nil {
+		return err
+	}
+	c.readLists()
+	return nil
+}
+
+// customerOf wraps an already scanned record.
+func customerOf(o Object) *Customer {
+	c := &Customer{obj: o}
+	c.readLists()
+	return c
+}
+
+func (c *Customer) readLists() {
+	for i, k := range listKinds {
+		c.lists[i] = k.read(c.obj)
+	}
+}
 
 // Record returns a copy of the whole record.
 func (c *Customer) Record() Object { return c.obj.Clone() }
@@ -51,9 +71,34 @@ func (c *Customer) LastUpdatedBy() string  { return c.obj.String("lastUpdatedByN
 func (c *Customer) LastUpdateDate() string { return c.obj.String("lastUpdateDate") }
 func (c *Customer) Version() string        { return c.obj.String("version") }
 
+// Entries returns the entries of a list section, in order.
+func (c *Customer) Entries(s Section) []Entry {
+	if k := kindOf(s); k != nil {
+		return c.lists[k.index]
+	}
+	return nil
+}
+
+// Entry is one entry of a list section (a phone number, an email address, an
+// address) as read.
+type Entry struct {
+	// Ref points an edited row back at this very entry; see refOf.
+	Ref string
+	// Values holds the entry's values in the order of its kind's Fields;
+	// Names the display names of coded values ("Business" for
+	// PHONE_BUSINESS), "" for plain ones.
+	Values []string
+	Names  []string
+	obj    Object
+	raw    json.RawMessage
+}
+
+// Get returns a member of the entry as text (see Object.String).
+func (e Entry) Get(key string) string { return e.obj.String(key) }
+
 // Phone is one phone number of a customer.
 type Phone struct {
-	Ref      string // identifies the entry within the record; see entryRef
+	Ref      string // identifies the entry within the record; see refOf
 	Number   string
 	Type     string // display name, e.g. "Business"
 	TypeCode string // e.g. "PHONE_BUSINESS"
@@ -82,105 +127,80 @@ type Address struct {
 	CountryCode string
 }
 
-// Field names Apptivo uses inside the list sections.
-const (
-	fieldPhones    = "phoneNumbers"
-	fieldEmails    = "emailAddresses"
-	fieldAddresses = "addresses"
-)
-
 func (c *Customer) Phones() []Phone {
-	entries := c.entries(fieldPhones)
+	entries := c.Entries(SectionPhones)
 	out := make([]Phone, len(entries))
 	for i, e := range entries {
-		out[i] = phoneFrom(e, i)
+		out[i] = Phone{Ref: e.Ref, Number: e.Values[0], TypeCode: e.Values[1], Type: e.Names[1]}
 	}
 	return out
 }
 
 func (c *Customer) Emails() []Email {
-	entries := c.entries(fieldEmails)
+	entries := c.Entries(SectionEmails)
 	out := make([]Email, len(entries))
 	for i, e := range entries {
-		out[i] = emailFrom(e, i)
+		out[i] = Email{Ref: e.Ref, Address: e.Values[0], TypeCode: e.Values[1], Type: e.Names[1]}
 	}
 	return out
 }
 
 func (c *Customer) Addresses() []Address {
-	entries := c.entries(fieldAddresses)
+	entries := c.Entries(SectionAddresses)
 	out := make([]Address, len(entries))
 	for i, e := range entries {
-		out[i] = addressFrom(e, i)
+		v := e.Values
+		out[i] = Address{Ref: e.Ref, TypeCode: v[0], Type: e.Names[0], Line1: v[1], Line2: v[2], City: v[3],
+			State: v[4], StateCode: e.Get("stateCode"), Zip: v[5], CountryCode: v[6], Country: e.Names[6]}
 	}
 	return out
 }
 
-func phoneFrom(e Object, i int) Phone {
-	return Phone{
-		Ref:      entryRef(e, "communicationId", i),
-		Number:   e.String("phoneNumber"),
-		Type:     e.String("phoneType"),
-		TypeCode: e.String("phoneTypeCode"),
-	}
-}
-
-func emailFrom(e Object, i int) Email {
-	return Email{
-		Ref:      entryRef(e, "communicationId", i),
-		Address:  e.String("emailAddress"),
-		Type:     e.String("emailType"),
-		TypeCode: e.String("emailTypeCode"),
-	}
-}
-
-func addressFrom(e Object, i int) Address {
-	return Address{
-		Ref:         entryRef(e, "addressId", i),
-		Type:        e.String("addressType"),
-		TypeCode:    e.String("addressTypeCode"),
-		Line1:       e.String("addressLine1"),
-		Line2:       e.String("addressLine2"),
-		City:        e.String("city"),
-		State:       e.String("state"),
-		StateCode:   e.String("stateCode"),
-		Zip:         e.String("zipCode"),
-		Country:     e.String("countryName"),
-		CountryCode: e.String("countryCode"),
-	}
-}
-
-// entryRef names an entry so an edit can point back at it: by Apptivo's own
-// id when it has one (stable across reads), else by position ("#2"), which
-// is stable as long as the section did not change — and the desk refuses to
-// write over a section that changed without the user's say-so.
-func entryRef(e Object, idField string, i int) string {
-	if id := e.String(idField); id != "" {
-		return "id:" + id
-	}
-	return "#" + strconv.Itoa(i)
-}
-
-// entries decodes a list section into its entry objects; a missing, null or
-// malformed section reads as empty.
-func (c *Customer) entries(field string) []Object {
-	raw, ok := c.obj.Raw(field)
+// read splits the kind's list out of a record; a missing, null or malformed
+// list reads as empty, and an element that is not an object is skipped.
+func (k *ListKind) read(rec Object) []Entry {
+	raw, ok := rec.Raw(k.Member)
 	if !ok {
 		return nil
 	}
-	var list []json.RawMessage
-	if err := json.Unmarshal(raw, &list); err != nil {
+	elems, ok := scanArray(raw)
+	if !ok {
 		return nil
 	}
-	out := make([]Object, 0, len(list))
-	for _, item := range list {
+	out := make([]Entry, 0, len(elems))
+	seen := map[string]int{}
+	for _, el := range elems {
 		var o Object
-		if o.UnmarshalJSON(item) != nil {
+		if len(el) == 0 || el[0] != '{' || o.scan(el) != nil {
 			continue
 		}
-		out = append(out, o)
+		e := Entry{obj: o, raw: el, Values: make([]string, len(k.Fields)), Names: make([]string, len(k.Fields))}
+		for i, f := range k.Fields {
+			e.Values[i] = o.String(f.Key)
+			if f.NameKey != "" {
+				e.Names[i] = o.String(f.NameKey)
+			}
+		}
+		e.Ref = refOf(o.String(k.IDMember), len(out), seen)
+		out = append(out, e)
 	}
 	return out
+}
+
+// refOf names an entry so an edited row can point back at exactly it.
+// Apptivo's ids are not unique within a customer (its own reference sample
+// has two emails with communicationId 1), so an id is qualified by its
+// occurrence: "id:1/0" is the first entry with id 1, "id:1/1" the second.
+// An entry without an id is named by its position ("#2"). Both stay true as
+// long as the section holds what the person saw, and the desk never writes a
+// section a colleague changed meanwhile without the person's say-so.
+func refOf(id string, pos int, seen map[string]int) string {
+	if id == "" {
+		return "#" + strconv.Itoa(pos)
+	}
+	n := seen[id]
+	seen[id] = n + 1
+	return "id:" + id + "/" + strconv.Itoa(n)
 }
 
 // Section is one editable part of a customer, as Apptivo's update names it.
@@ -201,72 +221,62 @@ var ContactSections = []Section{SectionPhones, SectionEmails, SectionAddresses}
 
 // String returns the attribute name of the section as the update call wants it.
 func (s Section) String() string {
-	switch s {
-	case SectionName:
+	if s == SectionName {
 		return "customerName"
-	case SectionPhones:
-		return "phoneNumbers"
-	case SectionEmails:
-		return "emailAddresses"
-	case SectionAddresses:
-		return "address"
+	}
+	if k := kindOf(s); k != nil {
+		return k.Attribute
 	}
 	return fmt.Sprintf("Section(%d)", int(s))
 }
 
-// Fingerprint summarises the values of the given sections (not Apptivo's
-// internal ids), so the desk can tell whether somebody changed what a user
-// is editing between page load and save.
+// Fingerprint summarises the values of the given sections as a person sees
+// them (not Apptivo's internal ids, and not white space around a value), so
+// the desk can tell whether somebody changed what a user is editing between
+// page load and save.
 func (c *Customer) Fingerprint(sections ...Section) string {
 	h := sha256.New()
 	for _, s := range sections {
 		fmt.Fprintf(h, "%d:", int(s))
-		_ = json.NewEncoder(h).Encode(c.sectionValues(s))
+		writeValues(h, c.sectionValues(s))
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// fingerprintOf is the fingerprint of one section holding values.
+func fingerprintOf(s Section, values [][]string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d:", int(s))
+	writeValues(h, values)
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// writeValues feeds normalised values into a hash, unambiguously.
+func writeValues(h interface{ Write([]byte) (int, error) }, values [][]string) {
+	var b []byte
+	for _, row := range values {
+		b = append(b[:0], '[')
+		for _, v := range row {
+			b = strconv.AppendQuote(b, normalText(v))
+		}
+		b = append(b, ']')
+		_, _ = h.Write(b)
+	}
 }
 
 // sectionValues is the comparable content of a section: what a person sees
 // and edits, in order. Reordering therefore counts as a change (Apptivo
 // shows the first entry as the main one).
 func (c *Customer) sectionValues(s Section) [][]string {
-	switch s {
-	case SectionName:
+	if s == SectionName {
 		return [][]string{{c.Name()}}
-	case SectionPhones:
-		var v [][]string
-		for _, p := range c.Phones() {
-			v = append(v, []string{p.Number, p.TypeCode})
-		}
-		return v
-	case SectionEmails:
-		var v [][]string
-		for _, e := range c.Emails() {
-			v = append(v, []string{e.Address, e.TypeCode})
-		}
-		return v
-	case SectionAddresses:
-		var v [][]string
-		for _, a := range c.Addresses() {
-			v = append(v, []string{a.TypeCode, a.Line1, a.Line2, a.City, a.State, a.Zip, a.CountryCode})
-		}
-		return v
 	}
-	return nil
-}
-
-// sectionEqual compares one section of two records by value.
-func sectionEqual(a, b *Customer, s Section) bool {
-	va, vb := a.sectionValues(s), b.sectionValues(s)
-	if len(va) != len(vb) {
-		return false
+	entries := c.Entries(s)
+	v := make([][]string, len(entries))
+	for i, e := range entries {
+		v[i] = e.Values
 	}
-	for i := range va {
-		if strings.Join(va[i], "\x00") != strings.Join(vb[i], "\x00") {
-			return false
-		}
-	}
-	return true
+	return v
 }
 
 // decodeCustomerAnswer accepts the shapes Apptivo answers with: a bare record,
@@ -279,14 +289,18 @@ func decodeCustomerAnswer(body []byte) (*Customer, error) {
 	for _, wrapper := range []string{"customer", "data", "responseObject"} {
 		raw, ok := probe.Raw(wrapper)
 		if ok && len(bytes.TrimSpace(raw)) > 0 && bytes.TrimSpace(raw)[0] == '{' {
-			c, err := ParseCustomer(raw)
-			if err == nil && c.ID() == "" {
+			var inner Object
+			if err := inner.scan(raw); err != nil {
+				return nil, err
+			}
+			c := customerOf(inner)
+			if c.ID() == "" {
 				return nil, errNoCustomer
 			}
-			return c, err
+			return c, nil
 		}
 	}
-	c := &Customer{obj: probe}
+	c := customerOf(probe)
 	if c.ID() == "" {
 		return nil, errNoCustomer
 	}

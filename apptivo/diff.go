@@ -2,66 +2,160 @@ package apptivo
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 )
 
-// Edit is what a user changed on one form. A nil Name or Contact means that
-// part was not on the form and stays as it is.
-type Edit struct {
-	Name    *string
-	Contact *ContactEdit
+// ListKind describes one list section of a customer (phone numbers, email
+// addresses, addresses): where it lives in the record, how the update call
+// names it, and the values a person edits in each entry. Everything the desk
+// does with a list — reading it, fingerprinting it, applying an edit — goes
+// through its kind, so a new kind of list is one more descriptor.
+type ListKind struct {
+	Section      Section
+	Attribute    string  // the update's attributeName: "phoneNumbers"
+	AttributeID  *string // the matching attributeIds entry; nil is sent as null
+	Flag         string  // the update's is*Update parameter
+	Member       string  // the list in the record: "phoneNumbers"
+	RemoveMember string  // where removed entries go: "removePhoneNumbers"
+	IDMember     string  // Apptivo's (not unique) entry id: "communicationId"
+	Fields       []Field // what a person sees and edits, in form order
+	// New lists the members a new entry starts with, as raw JSON.
+	New []Member
+	// index is the kind's place in listKinds (and in Customer.lists).
+	index int
 }
 
-// ContactEdit is the full, edited contents of the three list sections: every
-// entry that should exist afterwards, in order. An existing entry that is not
-// listed is removed; an entry with an empty Ref is new.
-type ContactEdit struct {
-	Phones    []PhoneInput
-	Emails    []EmailInput
-	Addresses []AddressInput
-	// Skip lists sections the person did not touch: they stay exactly as in
-	// the fresh record, whatever the lists above hold.
-	Skip []Section
+// Field is one value of a list entry that a person sees and edits.
+type Field struct {
+	Key string // the entry member holding the value: "phoneNumber"
+	// NameKey, for a value picked from a list of codes, is the member holding
+	// the code's display name ("phoneType" for "phoneTypeCode").
+	NameKey string
+	// Content fields are what a person types; a new row whose content fields
+	// are all blank is no entry at all (type pickers come pre-filled).
+	Content bool
+	// Clears are members that no longer fit once this value changes, and the
+	// value they are reset to (a state's code once the state is retyped).
+	Clears []Member
+	// Resets are other fields of the entry that are emptied when this one
+	// changes and they did not: a state belongs to its country.
+	Resets []string
 }
 
-func (ce *ContactEdit) skips(s Section) bool {
-	for _, x := range ce.Skip {
-		if x == s {
-			return true
+// Member is one member of a JSON object, its value as raw JSON.
+type Member struct {
+	Key   string
+	Value json.RawMessage
+}
+
+func ptr(s string) *string { return &s }
+
+// listKinds are the list sections in Apptivo's reference order.
+var listKinds = [...]*ListKind{
+	{
+		Section: SectionPhones, Attribute: "phoneNumbers", AttributeID: ptr("cust_phone_attr"), Flag: "isPhoneNumberUpdate",
+		Member: "phoneNumbers", RemoveMember: "removePhoneNumbers", IDMember: "communicationId",
+		Fields: []Field{{Key: "phoneNumber", Content: true}, {Key: "phoneTypeCode", NameKey: "phoneType"}},
+		New:    []Member{{"id", json.RawMessage(`"cust_phone_input"`)}},
+		index:  0,
+	},
+	{
+		Section: SectionEmails, Attribute: "emailAddresses", AttributeID: ptr("email_attr"), Flag: "isEmailAddressUpdate",
+		Member: "emailAddresses", RemoveMember: "removeEmailAddresses", IDMember: "communicationId",
+		Fields: []Field{{Key: "emailAddress", Content: true}, {Key: "emailTypeCode", NameKey: "emailType"}},
+		New:    []Member{{"id", json.RawMessage(`"cont_email_input"`)}},
+		index:  1,
+	},
+	{
+		// The reference page sends null as the address attribute id.
+		Section: SectionAddresses, Attribute: "address", AttributeID: nil, Flag: "isAddressUpdate",
+		Member: "addresses", RemoveMember: "removeAddresses", IDMember: "addressId",
+		Fields: []Field{
+			{Key: "addressTypeCode", NameKey: "addressType"},
+			{Key: "addressLine1", Content: true},
+			{Key: "addressLine2", Content: true},
+			{Key: "city", Content: true},
+			// The code of the old state would contradict the new one; Apptivo derives it again.
+			{Key: "state", Content: true, Clears: []Member{{"stateCode", json.RawMessage(`""`)}}},
+			{Key: "zipCode", Content: true},
+			// Apptivo's numeric country id is unknown to us for a new country, and
+			// the old state does not belong to it: both go.
+			{Key: "countryCode", NameKey: "countryName", Clears: []Member{{"countryId", json.RawMessage(`null`)}}, Resets: []string{"state"}},
+		},
+		New: []Member{
+			{"addressAttributeId", json.RawMessage(`"address_section_attr_id"`)},
+			{"isAdded", json.RawMessage(`true`)},
+		},
+		index: 2,
+	},
+}
+
+// ListKinds returns the descriptors of the list sections, in reference order.
+func ListKinds() []*ListKind { return listKinds[:] }
+
+// ListKindOf returns the descriptor of a list section, or nil for the name.
+func ListKindOf(s Section) *ListKind { return kindOf(s) }
+
+func kindOf(s Section) *ListKind {
+	for _, k := range listKinds {
+		if k.Section == s {
+			return k
 		}
 	}
-	return false
+	return nil
 }
 
-// PhoneInput is one phone row of a form.
-type PhoneInput struct {
-	Ref      string // Phone.Ref of the entry it edits; "" for a new entry
-	Number   string
-	TypeCode string
-	TypeName string
+// FieldIndex returns the position of the field stored under key, or -1.
+func (k *ListKind) FieldIndex(key string) int {
+	for i, f := range k.Fields {
+		if f.Key == key {
+			return i
+		}
+	}
+	return -1
 }
 
-// EmailInput is one email row of a form.
-type EmailInput struct {
-	Ref      string
-	Address  string
-	TypeCode string
-	TypeName string
+// Blank reports whether a row's content fields are all empty: a new row
+// like that is left out, never added as an empty entry.
+func (k *ListKind) Blank(values []string) bool {
+	for i, f := range k.Fields {
+		if f.Content && i < len(values) && strings.TrimSpace(values[i]) != "" {
+			return false
+		}
+	}
+	return true
 }
 
-// AddressInput is one address row of a form.
-type AddressInput struct {
-	Ref         string
-	TypeCode    string
-	TypeName    string
-	Line1       string
-	Line2       string
-	City        string
-	State       string
-	Zip         string
-	CountryCode string
-	CountryName string
+// Edit is what a person submitted on one form, section by section, each with
+// the fingerprint of that section as the form first showed it (Seen). A
+// section the form did not carry is left out and stays as it is.
+type Edit struct {
+	Name  *NameEdit
+	Lists []ListEdit
+}
+
+// NameEdit is the customer name as submitted.
+type NameEdit struct {
+	Value string
+	Seen  string // Fingerprint(SectionName) of the record the form showed
+}
+
+// ListEdit is the full, edited contents of one list section: every entry that
+// should exist afterwards, in order. An entry of the record that no row
+// points at is removed; a row with an empty Ref is new.
+type ListEdit struct {
+	Section Section
+	Rows    []Row
+	Seen    string // Fingerprint(Section) of the record the form showed
+}
+
+// Row is one row of a list form.
+type Row struct {
+	Ref    string   // Entry.Ref of the entry it edits; "" for a new entry
+	Values []string // in the order of the kind's Fields
+	Names  []string // display names of coded values, same order; "" where none
 }
 
 // Attribute is one entry of the update's attributeName/attributeIds lists.
@@ -76,23 +170,6 @@ type Update struct {
 	Data       Object // the whole fresh record with the changed sections replaced
 	Attributes []Attribute
 	Sections   []Section // the changed sections, in the reference's order
-}
-
-// attributeIDs are the ids Apptivo's reference page pairs with each section.
-var attributeIDs = map[Section]*string{
-	SectionName:      ptr("cust_name_attr"),
-	SectionPhones:    ptr("cust_phone_attr"),
-	SectionEmails:    ptr("email_attr"),
-	SectionAddresses: nil,
-}
-
-func ptr(s string) *string { return &s }
-
-// updateFlags are the is*Update parameters a list section needs.
-var updateFlags = map[Section]string{
-	SectionPhones:    "isPhoneNumberUpdate",
-	SectionEmails:    "isEmailAddressUpdate",
-	SectionAddresses: "isAddressUpdate",
 }
 
 // Has reports whether the update touches the section.
@@ -120,8 +197,8 @@ func (u *Update) Params() (query, body url.Values, err error) {
 		names[i], ids[i] = a.Name, a.ID
 	}
 	for _, s := range u.Sections {
-		if flag, ok := updateFlags[s]; ok {
-			query.Set(flag, "true")
+		if k := kindOf(s); k != nil {
+			query.Set(k.Flag, "true")
 		}
 	}
 	data, err := u.Data.MarshalJSON()
@@ -144,94 +221,260 @@ func (u *Update) Params() (query, body url.Values, err error) {
 	return query, body, nil
 }
 
-// BuildUpdate applies an edit onto a freshly read record and returns the
-// update call that carries it, listing only the sections whose values
-// actually changed. ok is false when nothing changed: then no call is due.
+// Plan is what a save comes to once the fresh record is known.
+type Plan struct {
+	// Touched are the sections the person changed relative to what the form
+	// showed them. Only these can be written.
+	Touched []Section
+	// Conflicts are touched sections that somebody else changed meanwhile
+	// (to something else than the person typed). While there are any,
+	// nothing is written.
+	Conflicts []Section
+	// Update is the call to send: the touched sections whose values still
+	// differ from the fresh record. Nil when nothing is left to write.
+	Update *Update
+	// Resets are values the desk emptied because they no longer fit another
+	// change (a state whose country changed), for telling the person.
+	Resets []Reset
+}
+
+// Reset is one value emptied by the desk: field Key of row Row of a section.
+type Reset struct {
+	Section Section
+	Row     int
+	Key     string
+	Was     string
+}
+
+// BuildUpdate decides a save against a freshly read record.
+//
+// A section is written only if the person changed it relative to what the
+// form showed them (its submitted values differ from what it Saw) and its
+// values still differ from the fresh record. If somebody else changed such a
+// section meanwhile, it is a conflict and nothing is written; a colleague's
+// change to a section the person left alone is simply kept, and a colleague
+// who made the very same change leaves nothing to decide.
 //
 // Decisions, so every caller gets the same answer:
-//   - Leading/trailing white space is not a change, nor are line breaks
-//     (browsers strip them from inputs): when a field is the same text
-//     (SameText), the stored value is kept byte for byte. Changed values are
-//     stored trimmed.
+//   - White space around a value is not a change, nor are line breaks
+//     (browsers strip them from inputs): a value that is the same text
+//     (SameText) keeps its stored bytes. Changed values are stored trimmed.
 //   - Order is part of a list section: a reorder is a change (Apptivo treats
 //     the first entry as the main one).
 //   - A blank new row is ignored, not added.
-func BuildUpdate(fresh *Customer, edit Edit) (u *Update, ok bool, err error) {
-	next := &Customer{obj: fresh.obj.Clone()}
-
-	if edit.Name != nil {
-		if name, changed := merged(fresh.Name(), *edit.Name); changed {
-			if err := next.obj.Set("customerName", name); err != nil {
-				return nil, false, err
-			}
+//   - Entries the person did not change travel back byte for byte, so do all
+//     members of the record outside the written sections.
+func BuildUpdate(fresh *Customer, e Edit) (*Plan, error) {
+	p := &Plan{}
+	var write []Section
+	decide := func(s Section, mine, seen string) {
+		if mine == seen {
+			return // untouched: whatever the record holds now stays
+		}
+		p.Touched = append(p.Touched, s)
+		switch now := fresh.Fingerprint(s); {
+		case mine == now:
+			// Already so (the same change by a colleague, or a save that landed).
+		case now != seen:
+			p.Conflicts = append(p.Conflicts, s)
+		default:
+			write = append(write, s)
 		}
 	}
-	if ce := edit.Contact; ce != nil {
-		for _, step := range []struct {
-			section Section
-			apply   func() error
-		}{
-			{SectionPhones, func() error { return applyPhones(next, fresh, ce.Phones) }},
-			{SectionEmails, func() error { return applyEmails(next, fresh, ce.Emails) }},
-			{SectionAddresses, func() error { return applyAddresses(next, fresh, ce.Addresses) }},
-		} {
-			if ce.skips(step.section) {
-				continue
-			}
-			if err := step.apply(); err != nil {
-				return nil, false, err
+	if e.Name != nil {
+		decide(SectionName, fingerprintOf(SectionName, [][]string{{e.Name.Value}}), e.Name.Seen)
+	}
+	for _, le := range e.Lists {
+		k := kindOf(le.Section)
+		if k == nil {
+			return nil, fmt.Errorf("apptivo: %v is not a list section", le.Section)
+		}
+		for _, r := range le.Rows {
+			if len(r.Values) != len(k.Fields) || (r.Names != nil && len(r.Names) != len(k.Fields)) {
+				return nil, fmt.Errorf("apptivo: a %s row needs %d values", k.Attribute, len(k.Fields))
 			}
 		}
+		decide(le.Section, fingerprintOf(le.Section, k.mine(le.Rows)), le.Seen)
+	}
+	if len(p.Conflicts) > 0 || len(write) == 0 {
+		return p, nil
 	}
 
-	u = &Update{CustomerID: fresh.ID()}
+	next := fresh.obj.Clone()
+	u := &Update{CustomerID: fresh.ID()}
 	for _, s := range AllSections {
-		if sectionEqual(fresh, next, s) {
+		if !contains(write, s) {
 			continue
 		}
+		if s == SectionName {
+			if err := next.Set("customerName", strings.TrimSpace(e.Name.Value)); err != nil {
+				return nil, err
+			}
+			u.Attributes = append(u.Attributes, Attribute{Name: s.String(), ID: ptr("cust_name_attr")})
+		} else {
+			k := kindOf(s)
+			for _, le := range e.Lists {
+				if le.Section == s {
+					resets, err := k.apply(&next, fresh.lists[k.index], le.Rows)
+					if err != nil {
+						return nil, err
+					}
+					p.Resets = append(p.Resets, resets...)
+				}
+			}
+			u.Attributes = append(u.Attributes, Attribute{Name: k.Attribute, ID: k.AttributeID})
+		}
 		u.Sections = append(u.Sections, s)
-		u.Attributes = append(u.Attributes, Attribute{Name: s.String(), ID: attributeIDs[s]})
 	}
-	if len(u.Sections) == 0 {
-		return nil, false, nil
-	}
-	// A section that is not changing goes back as it was read: undo any
-	// id-only or formatting edits made to it above.
-	for _, s := range ContactSections {
-		if !u.Has(s) {
-			field := listField(s)
-			if raw, ok := fresh.obj.Raw(field); ok {
-				next.obj.SetRaw(field, raw)
-			}
-			if raw, ok := fresh.obj.Raw(removeField(s)); ok {
-				next.obj.SetRaw(removeField(s), raw)
-			}
+	u.Data = next
+	p.Update = u
+	return p, nil
+}
+
+func contains(list []Section, s Section) bool {
+	for _, x := range list {
+		if x == s {
+			return true
 		}
 	}
-	u.Data = next.obj
-	return u, true, nil
+	return false
 }
 
-func listField(s Section) string {
-	switch s {
-	case SectionPhones:
-		return fieldPhones
-	case SectionEmails:
-		return fieldEmails
-	default:
-		return fieldAddresses
+// mine is the comparable content of the submitted rows: what the section
+// will hold, blank new rows left out.
+func (k *ListKind) mine(rows []Row) [][]string {
+	out := make([][]string, 0, len(rows))
+	for _, r := range rows {
+		if r.Ref == "" && k.Blank(r.Values) {
+			continue
+		}
+		out = append(out, r.Values)
 	}
+	return out
 }
 
-func removeField(s Section) string {
-	switch s {
-	case SectionPhones:
-		return "removePhoneNumbers"
-	case SectionEmails:
-		return "removeEmailAddresses"
-	default:
-		return "removeAddresses"
+// bind finds the fresh entry a row's ref points at, once: two rows claiming
+// the same entry get it only for the first.
+func bind(fresh []Entry, used []bool, ref string) int {
+	if ref == "" {
+		return -1
 	}
+	for i, e := range fresh {
+		if !used[i] && e.Ref == ref {
+			used[i] = true
+			return i
+		}
+	}
+	return -1
+}
+
+// apply rebuilds the kind's list in next from the edited rows: existing
+// entries, found by ref in the fresh record, are edited in place (keeping
+// every member the desk doesn't know) or, when unchanged, passed on byte for
+// byte; new ones are built from scratch; entries no row points at go to the
+// section's remove list, as received.
+func (k *ListKind) apply(next *Object, fresh []Entry, rows []Row) ([]Reset, error) {
+	used := make([]bool, len(fresh))
+	out := make([]json.RawMessage, 0, len(rows))
+	var resets []Reset
+	for _, r := range rows {
+		j := bind(fresh, used, r.Ref)
+		if j < 0 && k.Blank(r.Values) {
+			continue
+		}
+		var (
+			e       Object
+			stored  []string
+			changed bool
+		)
+		if j >= 0 {
+			e, stored = fresh[j].obj.Clone(), fresh[j].Values
+		} else {
+			for _, m := range k.New {
+				e.SetRaw(m.Key, m.Value)
+			}
+			stored, changed = make([]string, len(k.Fields)), true
+		}
+		for i, f := range k.Fields {
+			if SameText(stored[i], r.Values[i]) {
+				continue // unchanged (or still empty): the stored bytes stay
+			}
+			changed = true
+			if err := k.set(&e, f, r, i); err != nil {
+				return nil, err
+			}
+			for _, key := range f.Resets {
+				ri := k.FieldIndex(key)
+				if ri < 0 || stored[ri] == "" || !SameText(stored[ri], r.Values[ri]) {
+					continue // empty already, or the person retyped it
+				}
+				rr := Row{Values: make([]string, len(k.Fields))}
+				if err := k.set(&e, k.Fields[ri], rr, ri); err != nil {
+					return nil, err
+				}
+				resets = append(resets, Reset{Section: k.Section, Row: len(out), Key: key, Was: stored[ri]})
+			}
+		}
+		if !changed {
+			out = append(out, fresh[j].raw)
+			continue
+		}
+		raw, err := e.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, raw)
+	}
+	var removed []json.RawMessage
+	for i, e := range fresh {
+		if !used[i] {
+			removed = append(removed, e.raw)
+		}
+	}
+	if len(out) == 0 {
+		next.SetRaw(k.Member, json.RawMessage("[]"))
+	} else {
+		next.SetRaw(k.Member, joinArray(out))
+	}
+	// The remove list says exactly what this update removes: nothing left
+	// over from the record may ride along (ids are not unique, so a stale
+	// entry there could take a live one with it). An empty one stays as read.
+	if old, ok := next.Raw(k.RemoveMember); len(removed) > 0 || (ok && !isEmptyArray(old)) {
+		next.SetRaw(k.RemoveMember, joinArray(removed))
+	}
+	return resets, nil
+}
+
+func isEmptyArray(raw json.RawMessage) bool {
+	elems, ok := scanArray(raw)
+	return ok && len(elems) == 0
+}
+
+// set stores field i of row r in entry e, with its display name and the
+// members its change clears.
+func (k *ListKind) set(e *Object, f Field, r Row, i int) error {
+	v := strings.TrimSpace(r.Values[i])
+	if err := e.Set(f.Key, v); err != nil {
+		return err
+	}
+	if f.NameKey != "" {
+		name := ""
+		if r.Names != nil {
+			name = strings.TrimSpace(r.Names[i])
+		}
+		if v == "" {
+			name = ""
+		}
+		if err := e.Set(f.NameKey, name); err != nil {
+			return err
+		}
+	}
+	for _, c := range f.Clears {
+		if e.Has(c.Key) {
+			e.SetRaw(c.Key, c.Value)
+		}
+	}
+	return nil
 }
 
 // SameText reports whether an edited value is the stored one as far as a
@@ -251,205 +494,4 @@ func normalText(s string) string {
 		}, s)
 	}
 	return strings.TrimSpace(s)
-}
-
-// merged decides the value to store for one field: the stored value, byte
-// for byte, when the edit is the same text (SameText), else the trimmed edit.
-func merged(stored, edited string) (string, bool) {
-	if SameText(stored, edited) {
-		return stored, false
-	}
-	return strings.TrimSpace(edited), true
-}
-
-// setField writes one field of an entry when its value changed.
-func setField(e *Object, key, edited string) (bool, error) {
-	v, changed := merged(e.String(key), edited)
-	if !changed && e.Has(key) {
-		return false, nil
-	}
-	if !changed && v == "" {
-		// Absent and still empty: don't invent the member.
-		return false, nil
-	}
-	return changed, e.Set(key, v)
-}
-
-// listEdit rebuilds one list section from the edited rows: existing entries
-// are found by Ref in the fresh record and edited in place (keeping every
-// member the desk doesn't know), new ones are built from scratch, and
-// entries left out go to the section's remove list.
-type listEdit struct {
-	section  Section
-	idField  string
-	existing []Object
-	used     []bool
-}
-
-func newListEdit(fresh *Customer, s Section, idField string) *listEdit {
-	entries := fresh.entries(listField(s))
-	return &listEdit{section: s, idField: idField, existing: entries, used: make([]bool, len(entries))}
-}
-
-// find returns a copy of the fresh entry a row points at, if any.
-func (l *listEdit) find(ref string) (Object, bool) {
-	if ref == "" {
-		return Object{}, false
-	}
-	for i, e := range l.existing {
-		if !l.used[i] && entryRef(e, l.idField, i) == ref {
-			l.used[i] = true
-			return e.Clone(), true
-		}
-	}
-	return Object{}, false
-}
-
-func (l *listEdit) store(next *Customer, entries []Object) error {
-	var removed []Object
-	for i, e := range l.existing {
-		if !l.used[i] {
-			removed = append(removed, e)
-		}
-	}
-	if err := next.obj.Set(listField(l.section), objectsJSON(entries)); err != nil {
-		return err
-	}
-	if len(removed) > 0 || next.obj.Has(removeField(l.section)) {
-		return next.obj.Set(removeField(l.section), objectsJSON(removed))
-	}
-	return nil
-}
-
-// objectsJSON keeps a list of Objects marshalling as a JSON array (never null).
-type objectsJSON []Object
-
-func (o objectsJSON) MarshalJSON() ([]byte, error) {
-	if len(o) == 0 {
-		return []byte("[]"), nil
-	}
-	return json.Marshal([]Object(o))
-}
-
-func applyPhones(next, fresh *Customer, rows []PhoneInput) error {
-	l := newListEdit(fresh, SectionPhones, "communicationId")
-	var out []Object
-	for _, r := range rows {
-		e, existed := l.find(r.Ref)
-		if !existed && blank(r.Number) {
-			continue
-		}
-		if !existed {
-			e = newEntry("id", "cust_phone_input")
-		}
-		if _, err := setField(&e, "phoneNumber", r.Number); err != nil {
-			return err
-		}
-		if err := setType(&e, "phoneTypeCode", "phoneType", r.TypeCode, r.TypeName); err != nil {
-			return err
-		}
-		out = append(out, e)
-	}
-	return l.store(next, out)
-}
-
-func applyEmails(next, fresh *Customer, rows []EmailInput) error {
-	l := newListEdit(fresh, SectionEmails, "communicationId")
-	var out []Object
-	for _, r := range rows {
-		e, existed := l.find(r.Ref)
-		if !existed && blank(r.Address) {
-			continue
-		}
-		if !existed {
-			e = newEntry("id", "cont_email_input")
-		}
-		if _, err := setField(&e, "emailAddress", r.Address); err != nil {
-			return err
-		}
-		if err := setType(&e, "emailTypeCode", "emailType", r.TypeCode, r.TypeName); err != nil {
-			return err
-		}
-		out = append(out, e)
-	}
-	return l.store(next, out)
-}
-
-func applyAddresses(next, fresh *Customer, rows []AddressInput) error {
-	l := newListEdit(fresh, SectionAddresses, "addressId")
-	var out []Object
-	for _, r := range rows {
-		e, existed := l.find(r.Ref)
-		if !existed && blank(r.Line1, r.Line2, r.City, r.State, r.Zip) {
-			continue
-		}
-		if !existed {
-			e = newEntry("addressAttributeId", "address_section_attr_id")
-			if err := e.Set("isAdded", true); err != nil {
-				return err
-			}
-		}
-		for _, f := range []struct{ key, value string }{
-			{"addressLine1", r.Line1}, {"addressLine2", r.Line2}, {"city", r.City}, {"zipCode", r.Zip},
-		} {
-			if _, err := setField(&e, f.key, f.value); err != nil {
-				return err
-			}
-		}
-		stateChanged, err := setField(&e, "state", r.State)
-		if err != nil {
-			return err
-		}
-		if stateChanged && e.Has("stateCode") {
-			// The old code would contradict the new state; Apptivo derives it again.
-			if err := e.Set("stateCode", ""); err != nil {
-				return err
-			}
-		}
-		countryChanged, err := setField(&e, "countryCode", r.CountryCode)
-		if err != nil {
-			return err
-		}
-		if countryChanged || !existed {
-			if err := e.Set("countryName", strings.TrimSpace(r.CountryName)); err != nil {
-				return err
-			}
-			// Apptivo's numeric country id is unknown to us for a new country;
-			// a stale one would contradict countryCode, so it goes.
-			if e.Has("countryId") {
-				e.SetRaw("countryId", json.RawMessage("null"))
-			}
-		}
-		if err := setType(&e, "addressTypeCode", "addressType", r.TypeCode, r.TypeName); err != nil {
-			return err
-		}
-		out = append(out, e)
-	}
-	return l.store(next, out)
-}
-
-// setType changes an entry's type code and its display name together.
-func setType(e *Object, codeKey, nameKey, code, name string) error {
-	if SameText(e.String(codeKey), code) {
-		return nil // unchanged (or both empty): the stored name stays too
-	}
-	if err := e.Set(codeKey, strings.TrimSpace(code)); err != nil {
-		return err
-	}
-	return e.Set(nameKey, strings.TrimSpace(name))
-}
-
-func newEntry(idKey, idValue string) Object {
-	var e Object
-	e.SetRaw(idKey, json.RawMessage(`"`+idValue+`"`))
-	return e
-}
-
-func blank(values ...string) bool {
-	for _, v := range values {
-		if strings.TrimSpace(v) != "" {
-			return false
-		}
-	}
-	return true
 }

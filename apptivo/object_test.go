@@ -49,15 +49,15 @@ func TestCustomerAccessors(t *testing.T) {
 		t.Fatalf("scalars: id=%q name=%q number=%q status=%q version=%q", c.ID(), c.Name(), c.Number(), c.Status(), c.Version())
 	}
 	phones := c.Phones()
-	if len(phones) != 2 || phones[1] != (Phone{Ref: "id:2", Number: "+44 20 7946 0958", Type: "Mobile", TypeCode: "PHONE_MOBILE"}) {
+	if len(phones) != 2 || phones[1] != (Phone{Ref: "id:2/0", Number: "+44 20 7946 0958", Type: "Mobile", TypeCode: "PHONE_MOBILE"}) {
 		t.Fatalf("phones: %+v", phones)
 	}
 	emails := c.Emails()
-	if len(emails) != 2 || emails[0].Address != "ABC@berijam.com" || emails[1].Ref != "id:7" {
+	if len(emails) != 2 || emails[0].Address != "ABC@berijam.com" || emails[1].Ref != "id:7/0" {
 		t.Fatalf("emails: %+v", emails)
 	}
 	addrs := c.Addresses()
-	want := Address{Ref: "id:15243737", Type: "Billing Address", TypeCode: "1", Line1: "22", Line2: "1", City: "texas",
+	want := Address{Ref: "id:15243737/0", Type: "Billing Address", TypeCode: "1", Line1: "22", Line2: "1", City: "texas",
 		State: "Alaska", StateCode: "AK", Zip: "43545", Country: "United States", CountryCode: "US"}
 	if len(addrs) != 1 || addrs[0] != want {
 		t.Fatalf("addresses: %+v", addrs)

@@ -28,17 +28,18 @@ type formState struct {
 // flow below is the same for both.
 type sectionEditor interface {
 	key() string // "name" or "contact"
-	// touched lists the sections the person changed on the form; only those
-	// are written, and only a colleague's change to one of them is a conflict.
-	touched() []apptivo.Section
-	// baseline is the fingerprint of section s as the form first showed it.
-	baseline(s apptivo.Section) string
-	check() map[string]string
-	toEdit() apptivo.Edit
+	// precheck validates what the person changed as the form showed it,
+	// before any Apptivo call.
+	precheck() map[string]string
+	// edit is what was submitted, with the fingerprints of what the form showed.
+	edit() apptivo.Edit
+	// recheck validates the sections about to be written against the fresh
+	// record, whatever the browser claimed the form showed.
+	recheck(fresh *apptivo.Customer, sections []apptivo.Section) map[string]string
 	// rebase prepares the conflict view: sections the person did not touch
 	// show the fresh values, and every baseline moves to the fresh record so
 	// "Save mine over theirs" goes through.
-	rebase(fresh *apptivo.Customer)
+	rebase(fresh *apptivo.Customer, touched []apptivo.Section)
 	// place puts the section, open for editing in state st, into the page.
 	place(v *views.Customer, st formState)
 }
@@ -60,17 +61,15 @@ type nameEditor struct {
 	f               NameForm
 }
 
-func (e *nameEditor) key() string { return "name" }
-func (e *nameEditor) touched() []apptivo.Section {
-	if changed(e.f.Name, e.f.Original) {
-		return []apptivo.Section{apptivo.SectionName}
-	}
-	return nil
+func (e *nameEditor) key() string                 { return "name" }
+func (e *nameEditor) precheck() map[string]string { return e.f.Validate() }
+func (e *nameEditor) edit() apptivo.Edit {
+	return apptivo.Edit{Name: &apptivo.NameEdit{Value: e.f.Name, Seen: e.f.Fingerprint}}
 }
-func (e *nameEditor) baseline(apptivo.Section) string { return e.f.Fingerprint }
-func (e *nameEditor) check() map[string]string        { return e.f.Validate() }
-func (e *nameEditor) toEdit() apptivo.Edit            { return apptivo.Edit{Name: &e.f.Name} }
-func (e *nameEditor) rebase(fresh *apptivo.Customer) {
+func (e *nameEditor) recheck(fresh *apptivo.Customer, _ []apptivo.Section) map[string]string {
+	return e.f.CheckAgainst(fresh)
+}
+func (e *nameEditor) rebase(fresh *apptivo.Customer, _ []apptivo.Section) {
 	e.f.Fingerprint = fresh.Fingerprint(apptivo.SectionName)
 }
 func (e *nameEditor) place(v *views.Customer, st formState) {
@@ -93,18 +92,16 @@ type contactEditor struct {
 	f               ContactForm
 }
 
-func (e *contactEditor) key() string                       { return "contact" }
-func (e *contactEditor) touched() []apptivo.Section        { return e.f.Touched() }
-func (e *contactEditor) baseline(s apptivo.Section) string { return e.f.Baseline(s) }
-func (e *contactEditor) defaults() rowDefaults             { return defaultsFor(e.cfg, e.a.cfg.DefaultRegion) }
-func (e *contactEditor) check() map[string]string {
+func (e *contactEditor) key() string           { return "contact" }
+func (e *contactEditor) defaults() rowDefaults { return defaultsFor(e.cfg, e.a.cfg.DefaultRegion) }
+func (e *contactEditor) edit() apptivo.Edit    { return e.f.Edit(e.cfg, e.a.countries) }
+func (e *contactEditor) precheck() map[string]string {
 	return e.f.Validate(e.cfg, e.a.cfg.DefaultRegion, e.a.countries)
 }
-func (e *contactEditor) toEdit() apptivo.Edit {
-	return apptivo.Edit{Contact: e.f.Edit(e.cfg, e.a.countries)}
+func (e *contactEditor) recheck(fresh *apptivo.Customer, sections []apptivo.Section) map[string]string {
+	return e.f.CheckAgainst(fresh, sections, e.cfg, e.a.cfg.DefaultRegion, e.a.countries)
 }
-func (e *contactEditor) rebase(fresh *apptivo.Customer) {
-	touched := e.f.Touched()
+func (e *contactEditor) rebase(fresh *apptivo.Customer, touched []apptivo.Section) {
 	now := contactFormOf(fresh, e.defaults())
 	is := func(s apptivo.Section) bool { return slices.Contains(touched, s) }
 	if !is(apptivo.SectionPhones) {
@@ -117,6 +114,7 @@ func (e *contactEditor) rebase(fresh *apptivo.Customer) {
 		e.f.Addresses = now.Addresses
 	}
 	e.f.Fingerprint = now.Fingerprint
+	clear(e.f.missing) // the conflict form carries every list again
 }
 func (e *contactEditor) place(v *views.Customer, st formState) {
 	form := &views.ContactForm{
@@ -266,7 +264,7 @@ func (a *app) save(c echo.Context, ed sectionEditor, form url.Values) error {
 	id := c.Param("id")
 	var st formState
 
-	if errs := ed.check(); len(errs) > 0 {
+	if errs := ed.precheck(); len(errs) > 0 {
 		st.Errors = errs
 		return a.showForm(c, http.StatusUnprocessableEntity, ed, st, nil)
 	}
@@ -286,32 +284,43 @@ func (a *app) save(c echo.Context, ed sectionEditor, form url.Values) error {
 	if err != nil {
 		return a.saveFailed(c, ed, st, err, form)
 	}
-	u, hasChanges, err := apptivo.BuildUpdate(fresh, ed.toEdit())
+	plan, err := apptivo.BuildUpdate(fresh, ed.edit())
 	if err != nil {
 		return err
 	}
 	// Never write over a colleague's change silently: a section this save
-	// would change must still be as the person first saw it. (A colleague
-	// who made the very same change leaves nothing to decide.)
-	if hasChanges {
-		for _, s := range ed.touched() {
-			if u.Has(s) && fresh.Fingerprint(s) != ed.baseline(s) {
-				ed.rebase(fresh)
-				st.Conflict = fresh
-				return a.showForm(c, http.StatusConflict, ed, st, fresh)
-			}
-		}
+	// would change must still be as the person first saw it.
+	if len(plan.Conflicts) > 0 {
+		ed.rebase(fresh, plan.Touched)
+		st.Conflict = fresh
+		return a.showForm(c, http.StatusConflict, ed, st, fresh)
 	}
-	if !hasChanges {
+	if plan.Update == nil {
 		return a.saved(c, ed, fresh, "No changes to save.")
 	}
-	updated, err := client.UpdateCustomer(ctx, u)
+	if errs := ed.recheck(fresh, plan.Update.Sections); len(errs) > 0 {
+		st.Errors = errs
+		return a.showForm(c, http.StatusUnprocessableEntity, ed, st, fresh)
+	}
+	updated, err := client.UpdateCustomer(ctx, plan.Update)
 	if err != nil {
 		return a.saveFailed(c, ed, st, err, form)
 	}
 	a.cfg.Logger.Info("customer updated", "request_id", requestID(c), "user", userOf(c).Email,
-		"customer_id", id, "attributes", attributeNames(u))
-	return a.saved(c, ed, updated, "Saved.")
+		"customer_id", id, "attributes", attributeNames(plan.Update))
+	return a.saved(c, ed, updated, "Saved."+resetNotice(plan.Resets))
+}
+
+// resetNotice tells the person about values the desk emptied because they
+// no longer fitted their change.
+func resetNotice(resets []apptivo.Reset) string {
+	var b strings.Builder
+	for _, r := range resets {
+		if r.Key == "state" {
+			b.WriteString(" The state of address " + itoa(r.Row+1) + " (" + r.Was + ") was cleared because its country changed.")
+		}
+	}
+	return b.String()
 }
 
 func attributeNames(u *apptivo.Update) string {

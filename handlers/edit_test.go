@@ -95,8 +95,10 @@ func checkUpdate(t *testing.T, e *env, before json.RawMessage, wantNames, wantID
 		if skip[k] {
 			continue
 		}
-		if !apptivo.JSONEqual(v, sent[k]) {
-			t.Errorf("untouched member %s changed: %s → %s", k, v, sent[k])
+		if got, ok := sent[k]; !ok {
+			t.Errorf("untouched member %s dropped", k) // a missing member is not a null one
+		} else if !apptivo.JSONEqual(v, got) {
+			t.Errorf("untouched member %s changed: %s → %s", k, v, got)
 		}
 	}
 	return sent

@@ -40,14 +40,36 @@ func bindNameForm(v url.Values) NameForm {
 	return NameForm{Name: v.Get("name"), Original: v.Get("name_orig"), Fingerprint: v.Get("fingerprint")}
 }
 
-// Validate returns errors by field name, in words for the person.
+// Validate checks the name if the person changed it from what the form
+// showed (Original, as the browser sent it back): a typo costs no Apptivo
+// call. The save checks again against the fresh record (CheckAgainst), so a
+// forged original skips nothing.
 func (f NameForm) Validate() map[string]string {
 	errs := map[string]string{}
-	if !changed(f.Name, f.Original) {
+	if !utf8.ValidString(f.Name) {
+		errs["name"] = notText
 		return errs
 	}
-	name := strings.TrimSpace(f.Name)
+	if changed(f.Name, f.Original) {
+		checkName(errs, f.Name)
+	}
+	return errs
+}
+
+// CheckAgainst checks the name if it differs from the one Apptivo holds now.
+func (f NameForm) CheckAgainst(fresh *apptivo.Customer) map[string]string {
+	errs := map[string]string{}
+	if changed(f.Name, fresh.Name()) {
+		checkName(errs, f.Name)
+	}
+	return errs
+}
+
+func checkName(errs map[string]string, value string) {
+	name := strings.TrimSpace(value)
 	switch {
+	case !utf8.ValidString(name):
+		errs["name"] = notText
 	case name == "":
 		errs["name"] = "Enter the customer's name."
 	case utf8.RuneCountInString(name) > maxNameLen:
@@ -55,8 +77,11 @@ func (f NameForm) Validate() map[string]string {
 	case hasControl(name):
 		errs["name"] = "Remove the invisible control characters from the name."
 	}
-	return errs
 }
+
+// notText is the error for input that is not valid UTF-8: saving it would
+// silently turn the bad bytes into "�".
+const notText = "This contains characters that are not valid text (perhaps pasted from another program). Retype it."
 
 // ContactForm is the contact details editor's input: every row as typed.
 type ContactForm struct {
@@ -128,19 +153,6 @@ func addressOriginal(r views.AddressRow) string {
 	return joinOriginal(r.Type, r.Line1, r.Line2, r.City, r.State, r.Zip, r.Country)
 }
 
-// originalPart returns part i of a row's original, and whether the row has
-// one (new rows don't).
-func originalPart(orig string, i int) (string, bool) {
-	var parts []string
-	if orig == "" || json.Unmarshal([]byte(orig), &parts) != nil {
-		return "", false
-	}
-	if i >= len(parts) {
-		return "", true
-	}
-	return parts[i], true
-}
-
 // contactFingerprint is the per-section fingerprint the contact form carries.
 func contactFingerprint(c *apptivo.Customer) string {
 	parts := make([]string, len(apptivo.ContactSections))
@@ -162,49 +174,6 @@ func (f ContactForm) Baseline(s apptivo.Section) string {
 	return ""
 }
 
-// Touched lists the list sections the person changed: a row edited (as
-// compared with its original), ticked for removal, or a new row filled in.
-func (f ContactForm) Touched() []apptivo.Section {
-	var out []apptivo.Section
-	if !f.missing["phone"] && slices.ContainsFunc(f.Phones, func(r views.PhoneRow) bool {
-		return rowTouched(r.Ref, r.Remove, r.Original, r.Number, r.Type)
-	}) {
-		out = append(out, apptivo.SectionPhones)
-	}
-	if !f.missing["email"] && slices.ContainsFunc(f.Emails, func(r views.EmailRow) bool {
-		return rowTouched(r.Ref, r.Remove, r.Original, r.Address, r.Type)
-	}) {
-		out = append(out, apptivo.SectionEmails)
-	}
-	if !f.missing["address"] && slices.ContainsFunc(f.Addresses, func(r views.AddressRow) bool {
-		if r.Ref == "" {
-			return !blankAll(r.Line1, r.Line2, r.City, r.State, r.Zip)
-		}
-		return rowTouched(r.Ref, r.Remove, r.Original, r.Type, r.Line1, r.Line2, r.City, r.State, r.Zip, r.Country)
-	}) {
-		out = append(out, apptivo.SectionAddresses)
-	}
-	return out
-}
-
-// rowTouched compares a row's values with its original, in order; a new
-// row counts when its first value (the number or address) is filled in.
-func rowTouched(ref string, remove bool, orig string, values ...string) bool {
-	if ref == "" {
-		return !blankAll(values[0])
-	}
-	if remove {
-		return true
-	}
-	for i, v := range values {
-		o, ok := originalPart(orig, i)
-		if !ok || changed(v, o) {
-			return true
-		}
-	}
-	return false
-}
-
 // checker validates one form against the type lists and rules in force.
 type checker struct {
 	cfg       *apptivo.Config
@@ -213,19 +182,88 @@ type checker struct {
 	errs      map[string]string
 }
 
-// Validate checks every row a person changed or added; stored values that
-// were left alone are never held to today's rules.
+// before gives, for row i of a kind, the values the row is compared with to
+// decide what the person changed (in the order of apptivo's ListKind
+// fields), and whether the row edits an existing entry.
+type before func(kind string, i int) (values []string, existing bool)
+
+// Validate checks every value a person changed or added, compared with what
+// the form showed them (the originals the browser sent back), so a typo
+// costs no Apptivo call; stored values that were left alone are never held
+// to today's rules. Invalid UTF-8 is refused wherever it is.
 func (f ContactForm) Validate(cfg *apptivo.Config, region string, countries *countryList) map[string]string {
+	return f.validate(cfg, region, countries, func(kind string, i int) ([]string, bool) {
+		var parts []string
+		orig := f.original(kind, i)
+		if orig == "" || json.Unmarshal([]byte(orig), &parts) != nil {
+			return nil, false
+		}
+		return parts, true
+	}, nil)
+}
+
+// CheckAgainst checks the rows of the given sections against the fresh
+// record: what differs from the entry a row points at is checked, whatever
+// the browser claimed the row held before.
+func (f ContactForm) CheckAgainst(fresh *apptivo.Customer, sections []apptivo.Section, cfg *apptivo.Config, region string, countries *countryList) map[string]string {
+	refs := map[string][]string{}
+	for _, s := range apptivo.ContactSections {
+		for _, e := range fresh.Entries(s) {
+			refs[kindName(s)+"\x00"+e.Ref] = e.Values
+		}
+	}
+	return f.validate(cfg, region, countries, func(kind string, i int) ([]string, bool) {
+		v, ok := refs[kind+"\x00"+f.ref(kind, i)]
+		return v, ok
+	}, sections)
+}
+
+func kindName(s apptivo.Section) string {
+	switch s {
+	case apptivo.SectionPhones:
+		return "phone"
+	case apptivo.SectionEmails:
+		return "email"
+	}
+	return "address"
+}
+
+func (f ContactForm) original(kind string, i int) string {
+	switch kind {
+	case "phone":
+		return f.Phones[i].Original
+	case "email":
+		return f.Emails[i].Original
+	}
+	return f.Addresses[i].Original
+}
+
+func (f ContactForm) ref(kind string, i int) string {
+	switch kind {
+	case "phone":
+		return f.Phones[i].Ref
+	case "email":
+		return f.Emails[i].Ref
+	}
+	return f.Addresses[i].Ref
+}
+
+// validate checks the rows of the given sections (all when nil).
+func (f ContactForm) validate(cfg *apptivo.Config, region string, countries *countryList, base before, sections []apptivo.Section) map[string]string {
 	ck := &checker{cfg: cfg, region: region, countries: countries, errs: map[string]string{}}
+	in := func(s apptivo.Section) bool { return sections == nil || slices.Contains(sections, s) }
 	// Values already listed higher up; a changed or new row may not repeat one.
 	seenPhones, seenEmails := map[string]bool{}, map[string]bool{}
 	for i, r := range f.Phones {
-		if r.Remove || (r.Ref == "" && blankAll(r.Number)) {
-			continue
+		if !in(apptivo.SectionPhones) {
+			break
 		}
 		name := "phone." + strconv.Itoa(i) + "."
-		origNum, existing := originalPart(r.Original, 0)
-		origType, _ := originalPart(r.Original, 1)
+		if !ck.utf8(name, "number", r.Number, "type", r.Type) || r.Remove || (r.Ref == "" && blankAll(r.Number)) {
+			continue
+		}
+		orig, existing := base("phone", i)
+		origNum, origType := part(orig, 0), part(orig, 1)
 		if !existing || changed(r.Number, origNum) {
 			ck.phone(name+"number", r.Number, existing)
 			ck.unique(seenPhones, ck.phoneKey(r.Number), name+"number", "This number is already listed above.")
@@ -237,12 +275,15 @@ func (f ContactForm) Validate(cfg *apptivo.Config, region string, countries *cou
 		}
 	}
 	for i, r := range f.Emails {
-		if r.Remove || (r.Ref == "" && blankAll(r.Address)) {
-			continue
+		if !in(apptivo.SectionEmails) {
+			break
 		}
 		name := "email." + strconv.Itoa(i) + "."
-		origAddr, existing := originalPart(r.Original, 0)
-		origType, _ := originalPart(r.Original, 1)
+		if !ck.utf8(name, "address", r.Address, "type", r.Type) || r.Remove || (r.Ref == "" && blankAll(r.Address)) {
+			continue
+		}
+		orig, existing := base("email", i)
+		origAddr, origType := part(orig, 0), part(orig, 1)
 		if !existing || changed(r.Address, origAddr) {
 			ck.email(name+"address", r.Address, existing)
 			ck.unique(seenEmails, strings.ToLower(strings.TrimSpace(r.Address)), name+"address", "This address is already listed above.")
@@ -254,13 +295,16 @@ func (f ContactForm) Validate(cfg *apptivo.Config, region string, countries *cou
 		}
 	}
 	for i, r := range f.Addresses {
-		if r.Remove || (r.Ref == "" && blankAll(r.Line1, r.Line2, r.City, r.State, r.Zip)) {
-			continue
+		if !in(apptivo.SectionAddresses) {
+			break
 		}
 		name := "address." + strconv.Itoa(i) + "."
-		_, existing := originalPart(r.Original, 0)
-		part := func(j int) string { p, _ := originalPart(r.Original, j); return p }
-		if !existing || r.Type != part(0) {
+		if !ck.utf8(name, "type", r.Type, "line1", r.Line1, "line2", r.Line2, "city", r.City, "state", r.State, "zip", r.Zip, "country", r.Country) ||
+			r.Remove || (r.Ref == "" && blankAll(r.Line1, r.Line2, r.City, r.State, r.Zip)) {
+			continue
+		}
+		orig, existing := base("address", i)
+		if !existing || r.Type != part(orig, 0) {
 			ck.oneOf(name+"type", r.Type, cfg.AddressTypes, "Choose an address type.")
 		}
 		for _, fl := range []struct {
@@ -273,7 +317,7 @@ func (f ContactForm) Validate(cfg *apptivo.Config, region string, countries *cou
 			{"state", r.State, "State", 4, maxStateLen},
 			{"zip", r.Zip, "ZIP code", 5, maxZipLen},
 		} {
-			if existing && !changed(fl.value, part(fl.j)) {
+			if existing && !changed(fl.value, part(orig, fl.j)) {
 				continue
 			}
 			ck.text(name+fl.key, fl.value, fl.label, fl.limit)
@@ -281,13 +325,34 @@ func (f ContactForm) Validate(cfg *apptivo.Config, region string, countries *cou
 		if existing && blankAll(r.Line1, r.Line2, r.City, r.State, r.Zip) {
 			ck.errs[name+"line1"] = "This address is now empty. Fill it in, or tick Remove to delete it."
 		}
-		if !existing || r.Country != part(6) {
+		if !existing || r.Country != part(orig, 6) {
 			if _, ok := countries.name(r.Country); !ok {
 				ck.errs[name+"country"] = "Choose a country from the list."
 			}
 		}
 	}
 	return ck.errs
+}
+
+// part is value i of a row's baseline ("" beyond its end).
+func part(values []string, i int) string {
+	if i < len(values) {
+		return values[i]
+	}
+	return ""
+}
+
+// utf8 flags every field of a row whose input is not valid UTF-8 and
+// reports whether all were; fields come as name, value pairs.
+func (ck *checker) utf8(row string, fields ...string) bool {
+	ok := true
+	for i := 0; i+1 < len(fields); i += 2 {
+		if !utf8.ValidString(fields[i+1]) {
+			ck.errs[row+fields[i]] = notText
+			ok = false
+		}
+	}
+	return ok
 }
 
 func (ck *checker) phone(name, value string, existing bool) {
@@ -374,40 +439,41 @@ func (ck *checker) text(name, value, label string, limit int) {
 	}
 }
 
-// Edit turns the form into the diff's input: removed rows left out, blank
-// new rows dropped, type and country names looked up.
-func (f ContactForm) Edit(cfg *apptivo.Config, countries *countryList) *apptivo.ContactEdit {
-	ce := &apptivo.ContactEdit{}
-	touched := f.Touched()
-	for _, s := range apptivo.ContactSections {
-		if !slices.Contains(touched, s) {
-			ce.Skip = append(ce.Skip, s)
+// Edit turns the form into the diff's input: one list per section whose
+// rows fully arrived, removed rows left out, type and country names looked
+// up, with the fingerprint of what the form showed.
+func (f ContactForm) Edit(cfg *apptivo.Config, countries *countryList) apptivo.Edit {
+	var e apptivo.Edit
+	add := func(kind string, s apptivo.Section, rows []apptivo.Row) {
+		if !f.missing[kind] {
+			e.Lists = append(e.Lists, apptivo.ListEdit{Section: s, Rows: rows, Seen: f.Baseline(s)})
 		}
 	}
+	var phones, emails, addresses []apptivo.Row
 	for _, r := range f.Phones {
-		if r.Remove || (r.Ref == "" && blankAll(r.Number)) {
-			continue
+		if !r.Remove {
+			phones = append(phones, apptivo.Row{Ref: r.Ref, Values: []string{r.Number, r.Type},
+				Names: []string{"", apptivo.TypeName(cfg.PhoneTypes, r.Type)}})
 		}
-		ce.Phones = append(ce.Phones, apptivo.PhoneInput{Ref: r.Ref, Number: r.Number, TypeCode: r.Type, TypeName: apptivo.TypeName(cfg.PhoneTypes, r.Type)})
 	}
 	for _, r := range f.Emails {
-		if r.Remove || (r.Ref == "" && blankAll(r.Address)) {
-			continue
+		if !r.Remove {
+			emails = append(emails, apptivo.Row{Ref: r.Ref, Values: []string{r.Address, r.Type},
+				Names: []string{"", apptivo.TypeName(cfg.EmailTypes, r.Type)}})
 		}
-		ce.Emails = append(ce.Emails, apptivo.EmailInput{Ref: r.Ref, Address: r.Address, TypeCode: r.Type, TypeName: apptivo.TypeName(cfg.EmailTypes, r.Type)})
 	}
 	for _, r := range f.Addresses {
-		if r.Remove || (r.Ref == "" && blankAll(r.Line1, r.Line2, r.City, r.State, r.Zip)) {
-			continue
+		if !r.Remove {
+			country, _ := countries.name(r.Country)
+			addresses = append(addresses, apptivo.Row{Ref: r.Ref,
+				Values: []string{r.Type, r.Line1, r.Line2, r.City, r.State, r.Zip, r.Country},
+				Names:  []string{apptivo.TypeName(cfg.AddressTypes, r.Type), "", "", "", "", "", country}})
 		}
-		country, _ := countries.name(r.Country)
-		ce.Addresses = append(ce.Addresses, apptivo.AddressInput{
-			Ref: r.Ref, TypeCode: r.Type, TypeName: apptivo.TypeName(cfg.AddressTypes, r.Type),
-			Line1: r.Line1, Line2: r.Line2, City: r.City, State: r.State, Zip: r.Zip,
-			CountryCode: r.Country, CountryName: country,
-		})
 	}
-	return ce
+	add("phone", apptivo.SectionPhones, phones)
+	add("email", apptivo.SectionEmails, emails)
+	add("address", apptivo.SectionAddresses, addresses)
+	return e
 }
 
 // changed is the desk's one rule for "did the person edit this value";
