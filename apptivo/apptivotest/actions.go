@@ -1,6 +1,7 @@
 package apptivotest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -9,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/customerdesk/desk/apptivo"
 )
 
 func failure(reason string) failureBody { return failureBody{Status: "FAILURE", Reason: reason} }
@@ -383,18 +386,22 @@ func objectList(data map[string]any, key string, optional bool) ([]map[string]an
 
 // applySectionLocked writes the section from data onto rec, dropping entries
 // named in the remove list and giving new entries ids as Apptivo does on save.
-func (s *Server) applySectionLocked(rec map[string]any, sec section, list, remove []map[string]any) {
-	kept := make([]any, 0, len(list))
-	var fresh []map[string]any
-	for _, e := range list {
+// It returns the indexes (into list) of the entries kept, and for each entry
+// given an id the members it gained.
+func (s *Server) applySectionLocked(rec map[string]any, sec section, list, remove []map[string]any) (kept []int, gained map[int][]string) {
+	keptEntries := make([]any, 0, len(list))
+	var fresh []int
+	for i, e := range list {
 		if slices.ContainsFunc(remove, func(r map[string]any) bool { return sec.same(e, r) }) {
 			continue
 		}
-		kept = append(kept, e)
+		keptEntries = append(keptEntries, e)
+		kept = append(kept, i)
 		if _, ok := entryID(e, sec.idKey); !ok {
-			fresh = append(fresh, e)
+			fresh = append(fresh, i)
 		}
 	}
+	gained = map[int][]string{}
 	if len(fresh) > 0 {
 		// Never reuse an id the record (or, for addresses, the firm) has seen.
 		groups := [][]map[string]any{entries(rec[sec.field]), entries(rec[sec.remove]), list, remove}
@@ -409,20 +416,64 @@ func (s *Server) applySectionLocked(rec map[string]any, sec section, list, remov
 				}
 			}
 		}
-		for _, e := range fresh {
+		for _, i := range fresh {
+			e := list[i]
 			next++
 			e[sec.idKey] = json.Number(strconv.FormatInt(next, 10))
+			gained[i] = []string{sec.idKey}
 			if sec.idKey == "addressId" {
 				e["id"] = "address_section_attr_id_" + newUUID()
 				e["addressAttributeId"] = "address_section_attr_id"
 				e["isAdded"] = false
+				gained[i] = append(gained[i], "id", "addressAttributeId", "isAdded")
 			} else if _, ok := e["id"]; !ok {
 				e["id"] = sec.inputID
+				gained[i] = append(gained[i], "id")
 			}
 		}
 	}
-	rec[sec.field] = kept
+	rec[sec.field] = keptEntries
 	rec[sec.remove] = []any{}
+	return kept, gained
+}
+
+// rawSection is the section as it is stored after an update: each kept
+// entry exactly as the client sent it, plus the ids it gained. Storing the
+// client's bytes lets tests see any byte a client changed in an entry it
+// had no reason to touch.
+func rawSection(list []map[string]any, raws []json.RawMessage, kept []int, gained map[int][]string) (json.RawMessage, error) {
+	out := make([]json.RawMessage, 0, len(kept))
+	for _, i := range kept {
+		keys, ok := gained[i]
+		if !ok {
+			out = append(out, raws[i])
+			continue
+		}
+		var o apptivo.Object
+		if err := o.UnmarshalJSON(raws[i]); err != nil {
+			return nil, err
+		}
+		for _, k := range keys {
+			if err := o.Set(k, list[i][k]); err != nil {
+				return nil, err
+			}
+		}
+		raw, err := o.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, raw)
+	}
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i, raw := range out {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(raw)
+	}
+	b.WriteByte(']')
+	return b.Bytes(), nil
 }
 
 // maxAddressIDLocked: address ids are firm-wide in Apptivo, not per customer.
@@ -491,7 +542,7 @@ func (s *Server) save(p url.Values, user string) any {
 	}
 	for _, sec := range sections() {
 		l := lists[sec.field]
-		s.applySectionLocked(data, sec, l[0], l[1])
+		_, _ = s.applySectionLocked(data, sec, l[0], l[1])
 	}
 	now := s.now().Format(dateLayout)
 	data["version"] = json.Number("1")
@@ -587,6 +638,7 @@ func (s *Server) update(p url.Values, user string) any {
 	type change struct {
 		sec          section
 		list, remove []map[string]any
+		raws         []json.RawMessage
 	}
 	var changes []change
 	for _, name := range names {
@@ -610,7 +662,11 @@ func (s *Server) update(p url.Values, user string) any {
 			if err != nil {
 				return failure(err.Error())
 			}
-			changes = append(changes, change{sec, list, remove})
+			raws, err := rawList(p.Get("customerData"), sec.field)
+			if err != nil || len(raws) != len(list) {
+				return failure("customerData." + sec.field + " could not be read")
+			}
+			changes = append(changes, change{sec, list, remove, raws})
 		}
 	}
 
@@ -620,21 +676,43 @@ func (s *Server) update(p url.Values, user string) any {
 	if !ok {
 		return failure("Customer not found")
 	}
-	rec, err := decodeObject(old.raw)
+	// Only the named attributes change; every other member keeps its bytes.
+	var rec apptivo.Object
+	if err := rec.UnmarshalJSON(old.raw); err != nil {
+		return failure("apptivotest: " + err.Error())
+	}
+	m, err := decodeObject(old.raw)
 	if err != nil {
 		return failure("apptivotest: " + err.Error())
 	}
 	if newName != "" {
-		rec["customerName"] = newName
+		_ = rec.Set("customerName", newName)
 	}
 	for _, c := range changes {
-		s.applySectionLocked(rec, c.sec, c.list, c.remove)
+		kept, gained := s.applySectionLocked(m, c.sec, c.list, c.remove)
+		raw, err := rawSection(c.list, c.raws, kept, gained)
+		if err != nil {
+			return failure("apptivotest: " + err.Error())
+		}
+		rec.SetRaw(c.sec.field, raw)
+		rec.SetRaw(c.sec.remove, json.RawMessage("[]"))
 	}
-	s.stamp(rec, user)
-	r, err := newRecord(rec)
+	r, err := s.restamp(rec, m, user)
 	if err != nil {
 		return failure("apptivotest: " + err.Error())
 	}
 	s.records[id] = r
 	return customerAnswer{Customer: slices.Clone(r.raw)}
+}
+
+// rawList returns the elements of a list member of a JSON object, each as
+// its exact bytes.
+func rawList(object, field string) ([]json.RawMessage, error) {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(object), &members); err != nil {
+		return nil, err
+	}
+	var list []json.RawMessage
+	err := json.Unmarshal(members[field], &list)
+	return list, err
 }

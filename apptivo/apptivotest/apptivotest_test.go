@@ -1013,3 +1013,39 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("version after 100 writes: %v", v)
 	}
 }
+
+// The simulator keeps bytes as a byte-exact client would need to see them:
+// Put stores a record as given, reads hand it out unchanged, and an update
+// changes only the named attributes, storing the entries of a named list
+// exactly as the client sent them. A client that re-encodes what it should
+// pass through is caught by comparing bytes.
+func TestBytesAreKeptThroughPutReadAndUpdate(t *testing.T) {
+	e := start(t)
+	const rec = "{ \"customerId\" : 3000001, \"customerName\":\"Bytes <&>\", \"note\" : \"a\\u003cb\" , \"dup\":1,\"dup\":2,\n" +
+		" \"phoneNumbers\" : [ {\"phoneNumber\":\"1\",\"communicationId\":1, \"x\":\"\\u0026\"} ], \"version\":1 }"
+	id, err := e.sim.Put(json.RawMessage(rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw, _ := e.sim.Customer(id); string(raw) != rec {
+		t.Fatalf("Put changed the bytes: %s", raw)
+	}
+	r := e.post(vals("a", "getById", "customerId", "3000001"), withKeys(url.Values{}, apptivotest.DemoKeys))
+	if string(r.body) != rec {
+		t.Fatalf("getById changed the bytes: %s", r.body)
+	}
+	sentPhones := `[{"phoneNumber":"1","communicationId":1, "x":"\u0026"},{ "phoneNumber" : "2", "y":"<\u003e" }]`
+	q := vals("a", "update", "objectId", "3", "customerId", "3000001", "isPhoneNumberUpdate", "true")
+	form := withKeys(url.Values{}, apptivotest.DemoKeys)
+	form.Set("customerData", `{"customerId":3000001,"customerName":"ignored","phoneNumbers":`+sentPhones+`}`)
+	form.Set("attributeName", `["phoneNumbers"]`)
+	form.Set("attributeIds", `["cust_phone_attr"]`)
+	e.post(q, form).ok(t)
+	raw, _ := e.sim.Customer(id)
+	for _, kept := range []string{"{ \"customerId\" : 3000001, \"customerName\":\"Bytes <&>\", \"note\" : \"a\\u003cb\" , \"dup\":1,\"dup\":2,\n \"phoneNumbers\" : ",
+		`{"phoneNumber":"1","communicationId":1, "x":"\u0026"}`, `{ "phoneNumber" : "2", "y":"<\u003e","communicationId":2,"id":"cust_phone_input" }`} {
+		if !strings.Contains(string(raw), kept) {
+			t.Errorf("lost %s in %s", kept, raw)
+		}
+	}
+}

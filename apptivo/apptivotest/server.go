@@ -10,6 +10,7 @@ package apptivotest
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
@@ -58,16 +59,23 @@ const (
 	FailStatusFailure                      // HTTP 200, {"status":"FAILURE","reason":"Internal Server Error"}
 	FailHang                               // no answer until the request context ends or Close
 	FailResetConnection                    // connection closed (reset) without an answer
+	// FailOddAnswer carries the call out (an update lands) and then answers
+	// HTTP 200 with Failure.Body instead of the record: the outcome of such
+	// a write is unknown to the client.
+	FailOddAnswer
 )
 
 // Failure is a forced misbehaviour. Action "" matches every action; Times <= 0
 // keeps it active until ClearFailures; RetryAfter only matters for
-// FailRateLimited (default one second).
+// FailRateLimited (default one second); Reason replaces the reason of
+// FailStatusFailure and FailRateLimited; Body is FailOddAnswer's answer.
 type Failure struct {
 	Mode       FailureMode
 	Action     string
 	Times      int
 	RetryAfter time.Duration
+	Reason     string
+	Body       string
 }
 
 // Option configures a Server in New.
@@ -287,7 +295,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	if f, ok := s.takeFailure(action); ok && f.Mode != FailNone {
+	f, failing := s.takeFailure(action)
+	if failing && f.Mode != FailNone && f.Mode != FailOddAnswer {
 		s.fail(w, r, f)
 		return
 	}
@@ -302,11 +311,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wait, ok := s.takeSlot(pair); !ok {
-		writeRateLimited(w, wait)
+		writeRateLimited(w, wait, "")
 		return
 	}
 
-	writeJSON(w, http.StatusOK, s.dispatch(action, params, pair))
+	answer := s.dispatch(action, params, pair)
+	if failing && f.Mode == FailOddAnswer {
+		w.Header().Set("Content-Type", contentTypeJSON)
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(f.Body))
+		return
+	}
+	writeJSON(w, http.StatusOK, answer)
 }
 
 func (s *Server) authenticate(apiKey, accessKey string) (KeyPair, bool) {
@@ -378,7 +394,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, f Failure) {
 		if wait <= 0 {
 			wait = time.Second
 		}
-		writeRateLimited(w, wait)
+		writeRateLimited(w, wait, f.Reason)
 	case FailGarbageHTML:
 		w.Header().Set("Content-Type", "text/html;charset=UTF-8")
 		w.WriteHeader(http.StatusOK)
@@ -388,7 +404,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, f Failure) {
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusOK)
 	case FailStatusFailure:
-		writeFailure(w, http.StatusOK, "Internal Server Error")
+		writeFailure(w, http.StatusOK, cmp.Or(f.Reason, "Internal Server Error"))
 	case FailHang:
 		select {
 		case <-r.Context().Done():
@@ -418,13 +434,13 @@ const garbageHTML = `<!DOCTYPE html>
 <a href="https://www.apptivo.com/">Return to Apptivo</a></div></body></html>
 `
 
-func writeRateLimited(w http.ResponseWriter, wait time.Duration) {
+func writeRateLimited(w http.ResponseWriter, wait time.Duration, reason string) {
 	secs := int64(math.Ceil(wait.Seconds()))
 	if secs < 1 {
 		secs = 1
 	}
 	w.Header().Set("Retry-After", fmt.Sprint(secs))
-	writeFailure(w, http.StatusTooManyRequests, "Rate limit exceeded")
+	writeFailure(w, http.StatusTooManyRequests, cmp.Or(reason, "Rate limit exceeded"))
 }
 
 type failureBody struct {
@@ -437,7 +453,16 @@ func writeFailure(w http.ResponseWriter, status int, reason string) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := encodeJSON(v)
+	var b []byte
+	var err error
+	switch v := v.(type) {
+	case json.RawMessage: // a stored record goes out byte for byte (encoding/json would compact it)
+		b = v
+	case customerAnswer:
+		b = append(append([]byte(`{"customer":`), v.Customer...), '}')
+	default:
+		b, err = encodeJSON(v)
+	}
 	if err != nil {
 		status = http.StatusOK
 		b, _ = encodeJSON(failureBody{Status: "FAILURE", Reason: "apptivotest: " + err.Error()})

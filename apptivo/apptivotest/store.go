@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/customerdesk/desk/apptivo"
 )
 
 // record is one stored customer. raw is the source of truth handed out to
@@ -23,13 +26,18 @@ type record struct {
 }
 
 func newRecord(m map[string]any) (*record, error) {
-	id, ok := intValue(m["customerId"])
-	if !ok {
-		return nil, errors.New("record has no numeric customerId")
-	}
 	raw, err := encodeJSON(m)
 	if err != nil {
 		return nil, err
+	}
+	return newRecordRaw(m, raw)
+}
+
+// newRecordRaw stores raw as the record's bytes; m must be its decoded form.
+func newRecordRaw(m map[string]any, raw json.RawMessage) (*record, error) {
+	id, ok := intValue(m["customerId"])
+	if !ok {
+		return nil, errors.New("record has no numeric customerId")
 	}
 	name, _ := m["customerName"].(string)
 	return &record{id: id, sortKey: strings.ToLower(name), raw: raw, m: m}, nil
@@ -118,14 +126,15 @@ func (s *Server) CustomerIDs() []int64 {
 	return ids
 }
 
-// Put stores rec as is (replacing any customer with the same customerId), so
-// tests can set up exact shapes the seed lacks.
+// Put stores rec as is, byte for byte (replacing any customer with the same
+// customerId), so tests can set up exact shapes — and exact bytes — the seed
+// lacks.
 func (s *Server) Put(rec json.RawMessage) (int64, error) {
 	m, err := decodeObject(rec)
 	if err != nil {
 		return 0, fmt.Errorf("apptivotest: Put: %w", err)
 	}
-	r, err := newRecord(m)
+	r, err := newRecordRaw(m, slices.Clone(bytes.TrimSpace(rec)))
 	if err != nil {
 		return 0, fmt.Errorf("apptivotest: Put: %w", err)
 	}
@@ -142,7 +151,8 @@ func (s *Server) Put(rec json.RawMessage) (int64, error) {
 // portal's lost-update protection. fn gets a private decoded copy (numbers are
 // json.Number) and runs with the simulator locked, so it must not call the
 // Server. The version is bumped and lastUpdateDate/lastUpdatedByName set
-// afterwards; customerId cannot be changed.
+// afterwards; customerId cannot be changed. Members fn leaves alone keep
+// their bytes.
 func (s *Server) Modify(id int64, by string, fn func(rec map[string]any)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -150,19 +160,65 @@ func (s *Server) Modify(id int64, by string, fn func(rec map[string]any)) error 
 	if !ok {
 		return fmt.Errorf("apptivotest: Modify: customer %d not found", id)
 	}
-	m, err := decodeObject(old.raw)
+	before, err := decodeObject(old.raw)
 	if err != nil {
 		return fmt.Errorf("apptivotest: Modify: %w", err)
 	}
+	m, _ := decodeObject(old.raw)
 	fn(m)
 	m["customerId"] = old.m["customerId"]
-	s.stamp(m, by)
-	r, err := newRecord(m)
+	var rec apptivo.Object
+	if err := rec.UnmarshalJSON(old.raw); err != nil {
+		return fmt.Errorf("apptivotest: Modify: %w", err)
+	}
+	for k, v := range m {
+		if !reflect.DeepEqual(before[k], v) {
+			if err := rec.Set(k, v); err != nil {
+				return fmt.Errorf("apptivotest: Modify: %w", err)
+			}
+		}
+	}
+	for k := range before {
+		if _, kept := m[k]; !kept {
+			// A member deleted: the bytes can't be spliced, so write anew.
+			r, err := newRecord(m)
+			if err != nil {
+				return fmt.Errorf("apptivotest: Modify: %w", err)
+			}
+			s.stamp(r.m, by)
+			if r, err = newRecord(r.m); err != nil {
+				return fmt.Errorf("apptivotest: Modify: %w", err)
+			}
+			s.records[id] = r
+			return nil
+		}
+	}
+	r, err := s.restamp(rec, m, by)
 	if err != nil {
 		return fmt.Errorf("apptivotest: Modify: %w", err)
 	}
 	s.records[id] = r
 	return nil
+}
+
+// restamp records a change made to rec (whose decoded form is m) the way
+// Apptivo does, and returns the record to store.
+func (s *Server) restamp(rec apptivo.Object, m map[string]any, by string) (*record, error) {
+	s.stamp(m, by)
+	for _, k := range []string{"version", "lastUpdateDate", "lastUpdatedByName"} {
+		if err := rec.Set(k, m[k]); err != nil {
+			return nil, err
+		}
+	}
+	raw, err := rec.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	m, err = decodeObject(raw)
+	if err != nil {
+		return nil, err
+	}
+	return newRecordRaw(m, raw)
 }
 
 // stamp records a change the way Apptivo does: new version, time and author.
