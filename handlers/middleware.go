@@ -142,6 +142,38 @@ func isSectionSave(p string) bool {
 	return len(parts) == 3 && parts[0] == "customers" && (parts[2] == "name" || parts[2] == "contact")
 }
 
+// canonicalCustomerPath makes /customers/01000001 and /customers/1000001
+// the same customer everywhere — the save lock, drafts, conflict checks —
+// by spelling the id one way before routing: a GET is redirected to the
+// canonical address, anything else is served under it.
+func canonicalCustomerPath(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		rest, ok := strings.CutPrefix(r.URL.Path, "/customers/")
+		if !ok {
+			return next(c)
+		}
+		id, tail, _ := strings.Cut(rest, "/")
+		canon := strings.TrimLeft(id, "0")
+		if canon == id || canon == "" || strings.Trim(id, "0123456789") != "" {
+			return next(c)
+		}
+		path := "/customers/" + canon
+		if tail != "" || strings.HasSuffix(rest, "/") {
+			path += "/" + tail
+		}
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			to := path
+			if r.URL.RawQuery != "" {
+				to += "?" + r.URL.RawQuery
+			}
+			return c.Redirect(http.StatusMovedPermanently, to)
+		}
+		r.URL.Path, r.URL.RawPath = path, ""
+		return next(c)
+	}
+}
+
 // currentPath is the local path of the page an htmx request came from.
 func currentPath(r *http.Request) string {
 	u, err := url.Parse(r.Header.Get("HX-Current-URL"))

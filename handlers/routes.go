@@ -90,6 +90,7 @@ func New(cfg Config) (*echo.Echo, error) {
 
 	app := &app{cfg: cfg, configs: newConfigCache(cfg.ConfigTTL), saves: newKeyedMutex(), countries: newCountryList()}
 	e.HTTPErrorHandler = app.handleError
+	e.Pre(canonicalCustomerPath)
 
 	e.Use(middleware.RequestID())
 	e.Use(requestLogger(cfg.Logger))

@@ -35,6 +35,30 @@
     if (invalid) invalid.focus();
   });
 
+  // A state belongs to its country: when an address's country changes, its
+  // state is cleared (the server clears it too on save) and the person is
+  // told; choosing the old country again brings the state back.
+  document.addEventListener("change", function (evt) {
+    var select = evt.target;
+    if (!select.matches || !select.matches("select[name$='.country']")) return;
+    var row = select.closest(".row-address");
+    var state = row && row.querySelector("input[name$='.state']");
+    if (!state) return;
+    if (!("country" in state.dataset)) {
+      state.dataset.country = select.querySelector("option[selected]") ? select.querySelector("option[selected]").value : "";
+      state.dataset.was = state.value;
+    }
+    var live = document.getElementById("live");
+    if (select.value === state.dataset.country) {
+      state.value = state.dataset.was;
+      return;
+    }
+    if (state.value !== "" && state.value === state.dataset.was) {
+      state.value = "";
+      if (live) live.textContent = "State cleared: it belonged to the previous country.";
+    }
+  });
+
   // Esc inside an open section form cancels it.
   document.addEventListener("keydown", function (evt) {
     if (evt.key !== "Escape") return;
