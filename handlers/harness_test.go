@@ -130,11 +130,15 @@ func newEnvSharing(t *testing.T, e *env) *env {
 // saveFormAsync posts a section form over htmx from a goroutine: it must
 // not call t.Fatal, so it reports through the page.
 func (e *env) saveFormAsync(id int64, section string, form url.Values) page {
+	return e.saveFormAsyncPath(idPath(id, "/"+section), form)
+}
+
+func (e *env) saveFormAsyncPath(path string, form url.Values) page {
 	f := url.Values{}
 	for k, v := range form {
 		f[k] = v
 	}
-	req, _ := http.NewRequest(http.MethodPost, e.app.URL+idPath(id, "/"+section), strings.NewReader(f.Encode()))
+	req, _ := http.NewRequest(http.MethodPost, e.app.URL+path, strings.NewReader(f.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", e.app.URL)
 	req.Header.Set("HX-Request", "true")
