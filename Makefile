@@ -12,7 +12,9 @@ run: ## the portal in demo mode on the built-in Apptivo simulator (http://127.0.
 	APPTIVO_DEMO=1 $(GO) run .
 
 test: chromium ## every test, the browser tests included, with the race detector
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -skip '^TestSoak' ./...
+	@# The soak test prints its counts (saved / conflict / failed / unknown).
+	$(GO) test -race -count=1 -run '^TestSoak' -v ./handlers/
 
 unit: ## every test except the browser tests
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /e2e)

@@ -16,7 +16,8 @@ import (
 
 func failure(reason string) failureBody { return failureBody{Status: "FAILURE", Reason: reason} }
 
-func (s *Server) dispatch(action string, p url.Values, k KeyPair) any {
+func (s *Server) dispatch(req Request, k KeyPair) any {
+	action, p := req.Action, req.Params
 	// Customers are objectId 3; the reference page's 4 is a known copy error
 	// that a client must not reproduce.
 	if oid := p.Get("objectId"); oid != "" && oid != "3" {
@@ -38,7 +39,7 @@ func (s *Server) dispatch(action string, p url.Values, k KeyPair) any {
 	case "save":
 		return s.save(p, user)
 	case "update":
-		return s.update(p, user)
+		return s.update(req, user)
 	}
 	return failure(fmt.Sprintf("Unknown action %q", action))
 }
@@ -559,7 +560,8 @@ func (s *Server) save(p url.Values, user string) any {
 // update applies only the attributes named in attributeName, as Apptivo does;
 // the rest of customerData is context and is ignored. Inconsistent parameters
 // are rejected rather than guessed at, so client bugs show up in tests.
-func (s *Server) update(p url.Values, user string) any {
+func (s *Server) update(req Request, user string) any {
+	p := req.Params
 	id, ok := customerIDParam(p)
 	if !ok {
 		return failure(fmt.Sprintf("Invalid customerId %q", p.Get("customerId")))
@@ -702,6 +704,7 @@ func (s *Server) update(p url.Values, user string) any {
 		return failure("apptivotest: " + err.Error())
 	}
 	s.records[id] = r
+	s.applied = append(s.applied, Applied{Request: req, Before: old.raw, After: r.raw})
 	return customerAnswer{Customer: slices.Clone(r.raw)}
 }
 

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -63,12 +64,17 @@ const (
 	// HTTP 200 with Failure.Body instead of the record: the outcome of such
 	// a write is unknown to the client.
 	FailOddAnswer
+	// FailHangAfter carries the call out, then answers nothing until the
+	// client gives up: a write that landed although the client timed out.
+	FailHangAfter
 )
 
 // Failure is a forced misbehaviour. Action "" matches every action; Times <= 0
 // keeps it active until ClearFailures; RetryAfter only matters for
 // FailRateLimited (default one second); Reason replaces the reason of
 // FailStatusFailure and FailRateLimited; Body is FailOddAnswer's answer.
+// Chance > 0 makes it strike only that share of the matching calls (at
+// random); a call it spares is checked against the next failure.
 type Failure struct {
 	Mode       FailureMode
 	Action     string
@@ -76,6 +82,14 @@ type Failure struct {
 	RetryAfter time.Duration
 	Reason     string
 	Body       string
+	Chance     float64
+}
+
+// Applied is one update the simulator carried out, with the record before
+// and after, so tests can check what each write overwrote.
+type Applied struct {
+	Request       Request
+	Before, After json.RawMessage
 }
 
 // Option configures a Server in New.
@@ -116,6 +130,8 @@ type Server struct {
 	requests []Request
 	failures []Failure
 	latency  time.Duration
+	jitter   time.Duration // latency varies by up to this much on top
+	applied  []Applied
 	rateN    int
 	ratePer  time.Duration
 	rateHits map[KeyPair][]time.Time
@@ -184,9 +200,25 @@ func (s *Server) ResetRequests() {
 // SetLatency delays every answer by d (0 disables), because real Apptivo calls
 // can take seconds and clients must time out sensibly.
 func (s *Server) SetLatency(d time.Duration) {
+	s.SetLatencyRange(d, d)
+}
+
+// SetLatencyRange delays every answer by a random time between min and max.
+func (s *Server) SetLatencyRange(least, most time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.latency = d
+	s.latency, s.jitter = least, max(most-least, 0)
+}
+
+// Applied returns every update carried out so far, in order.
+func (s *Server) Applied() []Applied {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Applied, len(s.applied))
+	for i, a := range s.applied {
+		out[i] = Applied{Request: a.Request.clone(), Before: slices.Clone(a.Before), After: slices.Clone(a.After)}
+	}
+	return out
 }
 
 // Fail adds a forced failure. Failures are checked in the order they were
@@ -271,6 +303,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		At:     s.now(),
 	})
 	latency := s.latency
+	if s.jitter > 0 {
+		latency += rand.N(s.jitter)
+	}
+	req := s.requests[len(s.requests)-1].clone()
 	s.mu.Unlock()
 
 	if r.URL.Path != Path {
@@ -296,7 +332,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	f, failing := s.takeFailure(action)
-	if failing && f.Mode != FailNone && f.Mode != FailOddAnswer {
+	if failing && f.Mode != FailNone && f.Mode != FailOddAnswer && f.Mode != FailHangAfter {
 		s.fail(w, r, f)
 		return
 	}
@@ -315,7 +351,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	answer := s.dispatch(action, params, pair)
+	answer := s.dispatch(req, pair)
+	if failing && f.Mode == FailHangAfter {
+		f.Mode = FailHang
+		s.fail(w, r, f)
+		return
+	}
 	if failing && f.Mode == FailOddAnswer {
 		w.Header().Set("Content-Type", contentTypeJSON)
 		w.WriteHeader(http.StatusOK)
@@ -345,6 +386,9 @@ func (s *Server) takeFailure(action string) (Failure, bool) {
 	defer s.mu.Unlock()
 	for i, f := range s.failures {
 		if f.Action != "" && f.Action != action {
+			continue
+		}
+		if f.Chance > 0 && rand.Float64() >= f.Chance {
 			continue
 		}
 		if f.Times > 0 {
