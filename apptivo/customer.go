@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Customer is one Apptivo customer record as received. It keeps the whole
@@ -84,6 +85,8 @@ func (c *Customer) Entries(s Section) []Entry {
 type Entry struct {
 	// Ref points an edited row back at this very entry; see refOf.
 	Ref string
+	// ID is Apptivo's id of the entry ("" when it has none). Not unique.
+	ID string
 	// Values holds the entry's values in the order of its kind's Fields;
 	// Names the display names of coded values ("Business" for
 	// PHONE_BUSINESS), "" for plain ones.
@@ -181,7 +184,8 @@ func (k *ListKind) read(rec Object) []Entry {
 				e.Names[i] = o.String(f.NameKey)
 			}
 		}
-		e.Ref = refOf(o.String(k.IDMember), len(out), seen)
+		e.ID = o.String(k.IDMember)
+		e.Ref = refOf(e.ID, len(out), seen)
 		out = append(out, e)
 	}
 	return out
@@ -195,12 +199,25 @@ func (k *ListKind) read(rec Object) []Entry {
 // long as the section holds what the person saw, and the desk never writes a
 // section a colleague changed meanwhile without the person's say-so.
 func refOf(id string, pos int, seen map[string]int) string {
+	// (IDOfRef undoes this.)
 	if id == "" {
 		return "#" + strconv.Itoa(pos)
 	}
 	n := seen[id]
 	seen[id] = n + 1
 	return "id:" + id + "/" + strconv.Itoa(n)
+}
+
+// IDOfRef is the Apptivo id a ref names ("" for a ref by position).
+func IDOfRef(ref string) string {
+	id, ok := strings.CutPrefix(ref, "id:")
+	if !ok {
+		return ""
+	}
+	if i := strings.LastIndexByte(id, '/'); i >= 0 {
+		id = id[:i]
+	}
+	return id
 }
 
 // Section is one editable part of a customer, as Apptivo's update names it.

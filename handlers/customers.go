@@ -115,88 +115,13 @@ func (a *app) customerPage(c echo.Context, status int, v views.Customer, fragmen
 
 // sectionView answers with one section's read view (Cancel with htmx lands
 // here); without htmx, the whole customer page.
-func (a *app) sectionView(key string) echo.HandlerFunc {
+func (a *app) sectionView(k card) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		cust, err := a.readCustomer(c)
 		if err != nil {
 			return a.apptivoFailure(c, err)
 		}
 		v := customerVM(cust)
-		return a.customerPage(c, http.StatusOK, v, card(key, v))
+		return a.customerPage(c, http.StatusOK, v, k.component(v))
 	}
-}
-
-func customerVM(c *apptivo.Customer) views.Customer {
-	name := c.Name()
-	if strings.TrimSpace(name) == "" {
-		name = "(no name)"
-	}
-	return views.Customer{
-		ID:   c.ID(),
-		Name: name,
-		Meta: views.Meta{
-			CustomerID:    c.ID(),
-			Number:        c.Number(),
-			Status:        c.Status(),
-			LastUpdatedBy: c.LastUpdatedBy(),
-			LastUpdatedAt: c.LastUpdateDate(),
-		},
-		NameSec: views.NameSection{CustomerID: c.ID(), Name: c.Name()},
-		Contact: contactVM(c),
-	}
-}
-
-func contactVM(c *apptivo.Customer) views.ContactSection {
-	v := views.ContactSection{CustomerID: c.ID()}
-	for _, p := range c.Phones() {
-		v.Phones = append(v.Phones, views.PhoneView{Number: p.Number, Type: orDash(p.Type, p.TypeCode), Tel: telURL(p.Number)})
-	}
-	for _, e := range c.Emails() {
-		v.Emails = append(v.Emails, views.EmailView{Address: e.Address, Type: orDash(e.Type, e.TypeCode)})
-	}
-	for _, ad := range c.Addresses() {
-		var lines []string
-		for _, l := range []string{ad.Line1, ad.Line2, joinNonEmpty(" ", joinNonEmpty(", ", ad.City, ad.State), ad.Zip), ad.Country} {
-			if strings.TrimSpace(l) != "" {
-				lines = append(lines, l)
-			}
-		}
-		v.Addresses = append(v.Addresses, views.AddressView{Type: orDash(ad.Type, ad.TypeCode), Lines: lines})
-	}
-	return v
-}
-
-func orDash(name, code string) string {
-	if name != "" {
-		return name
-	}
-	if code != "" {
-		return code
-	}
-	return "—"
-}
-
-func joinNonEmpty(sep string, parts ...string) string {
-	var out []string
-	for _, p := range parts {
-		if strings.TrimSpace(p) != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, sep)
-}
-
-// telURL builds a tel: link from the dialable characters of a number, or ""
-// when there is nothing to dial.
-func telURL(number string) string {
-	var b strings.Builder
-	for i, r := range strings.TrimSpace(number) {
-		if (r >= '0' && r <= '9') || (r == '+' && i == 0) {
-			b.WriteRune(r)
-		}
-	}
-	if b.Len() < 3 {
-		return ""
-	}
-	return "tel:" + b.String()
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/customerdesk/desk/apptivo"
 	"github.com/customerdesk/desk/apptivo/apptivotest"
 	"github.com/customerdesk/desk/handlers"
+	"github.com/customerdesk/desk/handlers/soak"
 	"github.com/customerdesk/desk/views"
 )
 
@@ -261,36 +262,8 @@ func (e *env) signIn() {
 	e.sim.ResetRequests()
 }
 
-// formValues collects a form's fields as a browser would submit them
-// (checked boxes only, the selected option of each select).
-func formValues(p page, formSel string) url.Values {
-	v := url.Values{}
-	form := p.doc.Find(formSel)
-	form.Find("input").Each(func(_ int, s *goquery.Selection) {
-		name, ok := s.Attr("name")
-		if !ok {
-			return
-		}
-		switch s.AttrOr("type", "text") {
-		case "submit", "button":
-			return
-		case "checkbox", "radio":
-			if _, checked := s.Attr("checked"); !checked {
-				return
-			}
-		}
-		v.Add(name, s.AttrOr("value", ""))
-	})
-	form.Find("select").Each(func(_ int, s *goquery.Selection) {
-		name := s.AttrOr("name", "")
-		sel := s.Find("option[selected]").First()
-		if sel.Length() == 0 {
-			sel = s.Find("option").First()
-		}
-		v.Add(name, sel.AttrOr("value", ""))
-	})
-	return v
-}
+// formValues collects a form's fields as a browser would submit them.
+func formValues(p page, formSel string) url.Values { return soak.FormValues(p.doc.Find(formSel)) }
 
 // updates returns the update calls the simulator received.
 func (e *env) updates() []apptivotest.Request { return e.sim.RequestsFor("update") }

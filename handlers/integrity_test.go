@@ -285,7 +285,7 @@ func TestForgedOriginalDoesNotSkipValidation(t *testing.T) {
 	_, form := e.openForm(id, "contact", true)
 	e.sim.ResetRequests()
 	form.Set("phone.0.number", "12")
-	form.Set("phone.0.orig", `["12","PHONE_BUSINESS"]`)
+	form.Set("phone.0.was.number", "12")
 	form.Set("phone.1.number", "+1 650 253 0000") // a real change in the same list
 	res := e.saveForm(id, "contact", form, true)
 	if res.status != http.StatusUnprocessableEntity || len(e.updates()) != 0 {
@@ -437,5 +437,45 @@ func TestRefusedUpdateMentioningKeysDoesNotSignOut(t *testing.T) {
 	}
 	if p := e.get("/customers"); p.status != http.StatusOK {
 		t.Errorf("no longer signed in: %d", p.status)
+	}
+}
+
+// "Save mine over theirs" with entries sharing an id: after a colleague
+// changed the list, each of the person's rows keeps only an entry that
+// still holds what their form showed; a row whose entry the colleague
+// changed becomes a new entry rather than take over its twin (and the
+// twin's hidden members). The soak test found this.
+func TestSaveMineOverTheirsNeverTakesOverATwin(t *testing.T) {
+	e := newEnv(t)
+	id, _ := e.sim.Put(json.RawMessage(twins))
+	e.signIn()
+	_, form := e.openForm(id, "contact", true)
+	// The colleague replaces the first twin by a new entry with another id.
+	_ = e.sim.Modify(id, "Casey Colleague", func(rec map[string]any) {
+		first := rec["phoneNumbers"].([]any)[0].(map[string]any)
+		first["phoneNumber"], first["communicationId"], first["hidden"] = "+1 312-555-0177", json.Number("2"), "casey"
+	})
+	e.sim.ResetRequests()
+	form.Set("phone.0.number", "+1 312-555-0188") // the person edits the first twin too
+	res := e.saveForm(id, "contact", form, true)
+	if res.status != http.StatusConflict {
+		t.Fatalf("want a conflict, got %d", res.status)
+	}
+	res = e.saveForm(id, "contact", formValues(res, "form[data-section-form]"), true)
+	if res.status != http.StatusOK {
+		t.Fatalf("mine over theirs: %d %s", res.status, res.body)
+	}
+	data, _ := sentData(t, e)
+	var phones, removed []map[string]any
+	raw, _ := data.Raw("phoneNumbers")
+	_ = json.Unmarshal(raw, &phones)
+	raw, _ = data.Raw("removePhoneNumbers")
+	_ = json.Unmarshal(raw, &removed)
+	if len(phones) != 2 || phones[0]["phoneNumber"] != "+1 312-555-0188" || phones[0]["hidden"] != nil ||
+		phones[1]["hidden"] != "second" || phones[1]["phoneNumber"] != "+1 312-555-0102" {
+		t.Errorf("phones %v", phones)
+	}
+	if len(removed) != 1 || removed[0]["hidden"] != "casey" {
+		t.Errorf("removed %v", removed)
 	}
 }

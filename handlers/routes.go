@@ -117,10 +117,10 @@ func New(cfg Config) (*echo.Echo, error) {
 	signedIn := e.Group("", app.requireUser)
 	signedIn.GET("/customers", app.search).Name = "customers"
 	signedIn.GET("/customers/:id", app.showCustomer).Name = "customer"
-	signedIn.GET("/customers/:id/name", app.sectionView("name")).Name = "customer.name"
+	signedIn.GET("/customers/:id/name", app.sectionView(cardName)).Name = "customer.name"
 	signedIn.GET("/customers/:id/name/edit", app.editName).Name = "customer.name.edit"
 	signedIn.POST("/customers/:id/name", app.saveName, app.csrf).Name = "customer.name.save"
-	signedIn.GET("/customers/:id/contact", app.sectionView("contact")).Name = "customer.contact"
+	signedIn.GET("/customers/:id/contact", app.sectionView(cardContact)).Name = "customer.contact"
 	signedIn.GET("/customers/:id/contact/edit", app.editContact).Name = "customer.contact.edit"
 	signedIn.POST("/customers/:id/contact", app.saveContact, app.csrf).Name = "customer.contact.save"
 	return e, nil

@@ -1,11 +1,8 @@
 package views
 
 import (
-	"cmp"
 	"encoding/json"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/a-h/templ"
 )
@@ -79,72 +76,24 @@ func conflictSentence(by, at string) string {
 	return by + " saved a change at " + at + "."
 }
 
-// commRow is a phone or email row as the shared row markup needs it.
-type commRow struct {
-	ValueField, ValueLabel, InputType, InputMode, TypeText string
-	Ref, Original, Value, Type, TypeLabel                  string
-	Remove                                                 bool
-	Types                                                  []Option
-}
-
-func phoneRows(f ContactForm) []commRow {
-	rows := make([]commRow, len(f.Phones))
-	for i, r := range f.Phones {
-		rows[i] = commRow{ValueField: "number", ValueLabel: "Phone number", InputType: "tel", InputMode: "tel", TypeText: "Phone type",
-			Ref: r.Ref, Original: r.Original, Value: r.Number, Type: r.Type, TypeLabel: r.TypeLabel, Remove: r.Remove, Types: f.PhoneTypes}
-	}
-	return rows
-}
-
-func emailRows(f ContactForm) []commRow {
-	rows := make([]commRow, len(f.Emails))
-	for i, r := range f.Emails {
-		// type=text with inputmode=email: type=email lets browsers rewrite
-		// international addresses (punycode) behind the person's back.
-		rows[i] = commRow{ValueField: "address", ValueLabel: "Email address", InputType: "text", InputMode: "email", TypeText: "Email type",
-			Ref: r.Ref, Original: r.Original, Value: r.Address, Type: r.Type, TypeLabel: r.TypeLabel, Remove: r.Remove, Types: f.EmailTypes}
-	}
-	return rows
-}
-
-// nameFieldID maps the name form's error key to its input's id.
-func nameFieldID(string) string { return "customerName" }
-
-// errLink is one line of a form's error summary: a link to the field.
-type errLink struct{ ID, Text string }
-
-// errorLinks lists a form's errors in the order the fields appear, each
-// prefixed with where it is ("Phone number 4: ...").
-func errorLinks(errs map[string]string, idOf func(string) string) []errLink {
-	type keyed struct {
-		kind, row, field int
-		link             errLink
-	}
-	kinds := map[string]int{"phone": 0, "email": 1, "address": 2}
-	fields := []string{"number", "address", "type", "line1", "line2", "city", "state", "zip", "country"}
-	labels := map[string]string{"number": "Phone number", "type": "type", "line1": "Address line 1", "line2": "Address line 2",
-		"city": "City", "state": "State", "zip": "ZIP code", "country": "Country"}
-	var all []keyed
-	for name, msg := range errs {
-		parts := strings.Split(name, ".")
-		k := keyed{kind: -1, link: errLink{ID: idOf(name), Text: msg}}
-		if len(parts) == 3 {
-			row, _ := strconv.Atoi(parts[1])
-			k.kind, k.row, k.field = kinds[parts[0]], row, slices.Index(fields, parts[2])
-			where := map[string]string{"phone": "Phone ", "email": "Email address ", "address": "Address "}[parts[0]] + strconv.Itoa(row+1)
-			if parts[0] == "address" || parts[2] == "type" {
-				where += ", " + labels[parts[2]]
-			}
-			k.link.Text = where + ": " + msg
+// fieldGroups splits a list's fields into the groups a row shows on one
+// line each: a run of inline fields shares one.
+func fieldGroups(fields []FormField) [][]int {
+	var groups [][]int
+	for i, f := range fields {
+		if f.Inline && i > 0 && fields[i-1].Inline {
+			groups[len(groups)-1] = append(groups[len(groups)-1], i)
+			continue
 		}
-		all = append(all, k)
+		groups = append(groups, []int{i})
 	}
-	slices.SortFunc(all, func(a, b keyed) int {
-		return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.row, b.row), cmp.Compare(a.field, b.field))
-	})
-	out := make([]errLink, len(all))
-	for i, k := range all {
-		out[i] = k.link
+	return groups
+}
+
+// at is value i of a row's values ("" when the row has fewer).
+func at(values []string, i int) string {
+	if i < len(values) {
+		return values[i]
 	}
-	return out
+	return ""
 }

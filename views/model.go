@@ -95,7 +95,8 @@ type NameForm struct {
 	Name        string
 	Original    string
 	Errors      map[string]string
-	Problem     string // Apptivo trouble, shown at the top of the form
+	ErrorLinks  []ErrorLink // the error summary, in form order
+	Problem     string      // Apptivo trouble, shown at the top of the form
 	Conflict    *NameConflict
 	Restored    bool // typed input brought back after a re-sign-in
 }
@@ -106,62 +107,80 @@ type NameConflict struct {
 	By, At    string
 }
 
+// ErrorLink is one line of a form's error summary: a link to the field.
+type ErrorLink struct{ ID, Text string }
+
 // ContactSection is the "Contact details" card in read or edit mode.
 type ContactSection struct {
 	CustomerID string
-	Phones     []PhoneView
-	Emails     []EmailView
-	Addresses  []AddressView
+	Lists      []ListView
 	Notice     string
 	Form       *ContactForm
 }
 
-type PhoneView struct{ Number, Type, Tel string }
-type EmailView struct{ Address, Type string }
-type AddressView struct {
-	Type  string
-	Lines []string
+// ListView is one list of the read view (phone numbers, say).
+type ListView struct {
+	Heading string
+	Empty   string // shown when there are no items
+	TestID  string
+	Items   []ReadItem
+}
+
+// ReadItem is one entry of a list: its type, then its lines, linked to
+// Href when it has one; a postal address is marked up as one.
+type ReadItem struct {
+	Term   string
+	Lines  []string
+	Href   string
+	Postal bool
 }
 
 // ContactForm is the contact details editor.
 type ContactForm struct {
-	CustomerID   string
-	CSRFToken    string
-	Owner        string
-	Fingerprint  string
-	Phones       []PhoneRow
-	Emails       []EmailRow
-	Addresses    []AddressRow
-	PhoneTypes   []Option
-	EmailTypes   []Option
-	AddressTypes []Option
-	Countries    []Option
-	Errors       map[string]string // by input name
-	Problem      string
-	Conflict     *ContactConflict
-	Restored     bool
-	Focus        string // id of the input to focus, e.g. a row just added
+	CustomerID  string
+	CSRFToken   string
+	Owner       string
+	Fingerprint string
+	Lists       []ListForm
+	Errors      map[string]string // by input name
+	ErrorLinks  []ErrorLink
+	Problem     string
+	Conflict    *ContactConflict
+	Restored    bool
+	Focus       string // id of the input to focus, e.g. a row just added
+}
+
+// ListForm is one list of the contact form: its inputs and rows.
+type ListForm struct {
+	Kind     string // prefix of the inputs' names: "phone" → phone.0.number
+	Legend   string
+	AddLabel string
+	Fields   []FormField
+	Rows     []FormRow
+}
+
+// FormField is one input of every row of a list.
+type FormField struct {
+	Name         string // "number"
+	Label        string
+	Input        string // the input's type; "" for a select of Options
+	InputMode    string
+	NoSpellcheck bool
+	Inline       bool // shares a line with the inline fields next to it
+	Options      []Option
+}
+
+// FormRow is one editable row; Ref is empty for a new row.
+type FormRow struct {
+	Ref    string
+	Values []string // by field
+	Was    []string // the values as the form first showed them; nil for a new row
+	Labels []string // the stored display name of a picked value, by field
+	Remove bool
 }
 
 // Option is one choice of a select.
 type Option struct{ Value, Label string }
-
-// PhoneRow is one editable phone line; Ref is empty for a new row.
-type PhoneRow struct {
-	Ref, Number, Original, Type, TypeLabel string
-	Remove                                 bool
-}
-
-type EmailRow struct {
-	Ref, Address, Original, Type, TypeLabel string
-	Remove                                  bool
-}
-
-type AddressRow struct {
-	Ref, Type, TypeLabel, Line1, Line2, City, State, Zip, Country, CountryLabel string
-	Original                                                                    string // the row's values as first shown, joined
-	Remove                                                                      bool
-}
 
 // ContactConflict shows the contact details a colleague saved meanwhile.
 type ContactConflict struct {

@@ -63,15 +63,25 @@ func TestNameFormWiresErrorsToFields(t *testing.T) {
 }
 
 func TestContactFormLabelsEveryControl(t *testing.T) {
+	typeField := func(label string, opts ...Option) FormField {
+		return FormField{Name: "type", Label: label, Options: opts}
+	}
+	text := func(name, label string) FormField { return FormField{Name: name, Label: label, Input: "text"} }
 	doc := render(t, ContactCard(ContactSection{CustomerID: "7", Form: &ContactForm{
-		CustomerID:   "7",
-		Phones:       []PhoneRow{{Ref: "id:1", Number: "1", Type: "LEGACY", TypeLabel: "Legacy"}, {}},
-		Emails:       []EmailRow{{}},
-		Addresses:    []AddressRow{{Ref: "id:9", Country: "US"}},
-		PhoneTypes:   []Option{{"PHONE_BUSINESS", "Business"}},
-		EmailTypes:   []Option{{"BUSINESS", "Business"}},
-		AddressTypes: []Option{{"1", "Billing Address"}},
-		Countries:    []Option{{"US", "United States"}},
+		CustomerID: "7",
+		Lists: []ListForm{
+			{Kind: "phone", Legend: "Phone numbers", AddLabel: "Add phone number",
+				Fields: []FormField{{Name: "number", Label: "Phone number", Input: "tel"}, typeField("Phone type", Option{"PHONE_BUSINESS", "Business"})},
+				Rows:   []FormRow{{Ref: "id:1/0", Values: []string{"1", "LEGACY"}, Was: []string{"1", "LEGACY"}, Labels: []string{"", "Legacy"}}, {Values: []string{"", ""}}}},
+			{Kind: "email", Legend: "Email addresses", AddLabel: "Add email address",
+				Fields: []FormField{text("address", "Email address"), typeField("Email type", Option{"BUSINESS", "Business"})},
+				Rows:   []FormRow{{Values: []string{"", ""}}}},
+			{Kind: "address", Legend: "Addresses", AddLabel: "Add address",
+				Fields: []FormField{typeField("Address type", Option{"1", "Billing Address"}), text("line1", "Address line 1"),
+					{Name: "city", Label: "City", Input: "text", Inline: true}, {Name: "zip", Label: "ZIP code", Input: "text", Inline: true},
+					{Name: "country", Label: "Country", Options: []Option{{"US", "United States"}}}},
+				Rows: []FormRow{{Ref: "id:9/0", Values: []string{"1", "", "", "", "US"}}}},
+		},
 	}}))
 	doc.Find("input:not([type=hidden]), select").Each(func(_ int, s *goquery.Selection) {
 		id := s.AttrOr("id", "")
@@ -101,19 +111,14 @@ func TestLiveRegionOutOfBand(t *testing.T) {
 	}
 }
 
-func TestErrorSummaryLinksFieldsInFormOrder(t *testing.T) {
-	got := errorLinks(map[string]string{
-		"address.0.city": "Too long.", "phone.10.number": "Bad.", "phone.2.type": "Choose.", "email.0.address": "Bad email.",
-	}, fieldID)
-	want := []errLink{
-		{"phone-2-type", "Phone 3, type: Choose."}, {"phone-10-number", "Phone 11: Bad."},
-		{"email-0-address", "Email address 1: Bad email."}, {"address-0-city", "Address 1, City: Too long."},
-	}
+func TestInlineFieldsShareOneLine(t *testing.T) {
+	got := fieldGroups([]FormField{{Name: "a"}, {Name: "b", Inline: true}, {Name: "c", Inline: true}, {Name: "d"}, {Name: "e", Inline: true}})
+	want := [][]int{{0}, {1, 2}, {3}, {4}}
 	if len(got) != len(want) {
 		t.Fatalf("%v", got)
 	}
 	for i := range want {
-		if got[i] != want[i] {
+		if len(got[i]) != len(want[i]) || got[i][0] != want[i][0] {
 			t.Errorf("%d: %v, want %v", i, got[i], want[i])
 		}
 	}

@@ -166,10 +166,10 @@ func (p *person) do(ctx context.Context, method, path string, form url.Values, c
 	return resp.StatusCode, doc, err
 }
 
-// formValues collects a form's fields as a browser would submit them.
-func formValues(doc *goquery.Document) url.Values {
+// FormValues collects a form's fields as a browser would submit them
+// (checked boxes only, the selected option of each select).
+func FormValues(form *goquery.Selection) url.Values {
 	v := url.Values{}
-	form := doc.Find("form[data-section-form]")
 	form.Find("input").Each(func(_ int, s *goquery.Selection) {
 		name, ok := s.Attr("name")
 		if !ok {
@@ -214,7 +214,7 @@ func (p *person) work(ctx context.Context, cfg Config) []Attempt {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		form := formValues(doc)
+		form := FormValues(doc.Find("form[data-section-form]"))
 		for tries := 0; tries < 3; tries++ {
 			seq++
 			a := p.fill(form, kind, seq)
@@ -229,7 +229,7 @@ func (p *person) work(ctx context.Context, cfg Config) []Attempt {
 			if a.Outcome != Conflict || p.rng.IntN(2) == 0 {
 				break
 			}
-			form = formValues(doc) // save mine over theirs, with a new value
+			form = FormValues(doc.Find("form[data-section-form]")) // save mine over theirs, with a new value
 		}
 	}
 	return out

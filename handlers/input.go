@@ -1,0 +1,277 @@
+package handlers
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/customerdesk/desk/apptivo"
+)
+
+// Limits for what a person may type. Apptivo documents none; these keep
+// values sane for every screen that shows them.
+const (
+	maxNameLen    = 200
+	maxPhoneLen   = 40
+	maxEmailLen   = 254
+	maxLineLen    = 200
+	maxCityLen    = 100
+	maxStateLen   = 100
+	maxZipLen     = 20
+	maxRowsOfKind = 200
+)
+
+// sectionInput is what one section form posted, and what it means for a
+// save. Presenting a form (present.go) is kept apart from deciding a save
+// (save.go); both work from these.
+type sectionInput interface {
+	card() card
+	// precheck validates what the person changed as the form showed it,
+	// before any Apptivo call.
+	precheck(r rules) map[string]string
+	// edit is what was submitted, with the fingerprints of what the form showed.
+	edit(r rules) apptivo.Edit
+	// recheck validates the sections about to be written against the fresh
+	// record, whatever the browser claimed the form showed.
+	recheck(fresh *apptivo.Customer, sections []apptivo.Section, r rules) map[string]string
+	// rebase turns the input into the conflict form: sections the person did
+	// not touch take the fresh values, and the baseline moves to the fresh
+	// record so "Save mine over theirs" goes through.
+	rebase(fresh *apptivo.Customer, touched []apptivo.Section, r rules)
+}
+
+// nameInput is what the name form posted.
+type nameInput struct {
+	Name        string // as typed
+	Original    string // the name as the form first showed it (the browser's word for it)
+	Fingerprint string // of the name as the form first showed it
+}
+
+func bindName(v url.Values) *nameInput {
+	return &nameInput{Name: v.Get("name"), Original: v.Get("name_orig"), Fingerprint: v.Get("fingerprint")}
+}
+
+// nameInputOf is the name form of a record, untouched.
+func nameInputOf(c *apptivo.Customer) *nameInput {
+	return &nameInput{Name: c.Name(), Original: c.Name(), Fingerprint: c.Fingerprint(apptivo.SectionName)}
+}
+
+func (in *nameInput) card() card { return cardName }
+func (in *nameInput) edit(rules) apptivo.Edit {
+	return apptivo.Edit{Name: &apptivo.NameEdit{Value: in.Name, Seen: in.Fingerprint}}
+}
+func (in *nameInput) rebase(fresh *apptivo.Customer, _ []apptivo.Section, _ rules) {
+	in.Original, in.Fingerprint = fresh.Name(), fresh.Fingerprint(apptivo.SectionName)
+}
+
+// contactInput is what the contact details form posted: every list, row by row.
+type contactInput struct {
+	Lists       []listInput // one per row kind, in rowKinds order
+	Fingerprint string      // one fingerprint per list section, joined by "."
+	Add         string      // a row kind's name: add a blank row of it instead of saving
+}
+
+// listInput is the rows of one kind as posted.
+type listInput struct {
+	Kind *rowKind
+	Rows []rowInput
+	// Missing marks a list whose rows did not (fully) arrive: it is treated
+	// as not on the form, never as "remove everything".
+	Missing bool
+}
+
+// rowInput is one row as posted.
+type rowInput struct {
+	Ref    string   // the entry it edits; "" for a new row
+	Values []string // as typed, in the kind's field order
+	Was    []string // as the form first showed them; nil for a new row
+	Remove bool     // Remove was ticked
+	Labels []string // stored display names of picked values, for codes no longer on offer
+}
+
+// isNew reports whether the row adds an entry rather than edits one.
+func (r rowInput) isNew() bool { return r.Ref == "" }
+
+// skipped reports whether the row takes no part in a save: ticked for
+// removal, or new and left blank.
+func (r rowInput) skipped(k *rowKind) bool {
+	return r.Remove || (r.isNew() && k.list.Blank(r.Values))
+}
+
+func (in *contactInput) card() card { return cardContact }
+
+// list returns the input's list of a kind.
+func (in *contactInput) list(k *rowKind) *listInput {
+	for i := range in.Lists {
+		if in.Lists[i].Kind == k {
+			return &in.Lists[i]
+		}
+	}
+	return nil
+}
+
+func bindContact(v url.Values) *contactInput {
+	in := &contactInput{Fingerprint: v.Get("fingerprint"), Add: v.Get("add")}
+	for _, k := range rowKinds {
+		l := listInput{Kind: k}
+		n, err := strconv.Atoi(v.Get(k.name + ".count"))
+		if err != nil || n < 0 || n > maxRowsOfKind {
+			l.Missing = true
+			n = 0
+		}
+		for i := range n {
+			r := rowInput{Ref: v.Get(k.inputName(i, "ref")), Remove: v.Get(k.inputName(i, "remove")) != "", Values: make([]string, len(k.fields))}
+			for j, f := range k.fields {
+				r.Values[j] = singleLine(v.Get(k.inputName(i, f.name)))
+				if was, ok := v[k.inputName(i, "was."+f.name)]; ok && !r.isNew() {
+					if r.Was == nil {
+						r.Was = make([]string, len(k.fields))
+					}
+					r.Was[j] = was[0]
+				}
+			}
+			l.Rows = append(l.Rows, r)
+		}
+		in.Lists = append(in.Lists, l)
+	}
+	return in
+}
+
+// singleLine undoes what no single-line input can hold: a pasted line break
+// would split the value invisibly.
+func singleLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+}
+
+// contactInputOf is the contact form of a record, untouched, with one blank
+// row of each kind ready for a new entry.
+func contactInputOf(c *apptivo.Customer, r rules) *contactInput {
+	in := &contactInput{Fingerprint: contactFingerprint(c)}
+	for _, k := range rowKinds {
+		l := listInput{Kind: k}
+		for _, e := range c.Entries(k.list.Section) {
+			l.Rows = append(l.Rows, rowInput{Ref: e.Ref, Values: slices.Clone(e.Values), Was: slices.Clone(e.Values), Labels: e.Names})
+		}
+		l.Rows = append(l.Rows, k.blankRow(r.cfg, r.region))
+		in.Lists = append(in.Lists, l)
+	}
+	return in
+}
+
+// addBlank appends an empty row of a kind; it returns the id of its first input.
+func (in *contactInput) addBlank(k *rowKind, r rules) string {
+	l := in.list(k)
+	if len(l.Rows) < maxRowsOfKind {
+		l.Rows = append(l.Rows, k.blankRow(r.cfg, r.region))
+	}
+	return fieldID(k.inputName(len(l.Rows)-1, k.fields[k.firstContent()].name))
+}
+
+// contactFingerprint is the per-section fingerprint the contact form carries.
+func contactFingerprint(c *apptivo.Customer) string {
+	parts := make([]string, len(rowKinds))
+	for i, k := range rowKinds {
+		parts[i] = c.Fingerprint(k.list.Section)
+	}
+	return strings.Join(parts, ".")
+}
+
+// baseline is the fingerprint of a list section as the form first showed it
+// ("" when the form's fingerprint is malformed: then any change conflicts).
+func (in *contactInput) baseline(k *rowKind) string {
+	parts := strings.Split(in.Fingerprint, ".")
+	if len(parts) != len(rowKinds) {
+		return ""
+	}
+	return parts[slices.Index(rowKinds, k)]
+}
+
+// edit turns the form into the diff's input: one list per kind whose rows
+// fully arrived, removed rows left out, type and country names looked up,
+// with the fingerprint of what the form showed.
+func (in *contactInput) edit(r rules) apptivo.Edit {
+	var e apptivo.Edit
+	for _, l := range in.Lists {
+		if l.Missing {
+			continue
+		}
+		le := apptivo.ListEdit{Section: l.Kind.list.Section, Seen: in.baseline(l.Kind)}
+		for _, row := range l.Rows {
+			if !row.Remove {
+				le.Rows = append(le.Rows, apptivo.Row{Ref: row.Ref, Values: row.Values, Names: l.Kind.names(row.Values, r.cfg, r.countries)})
+			}
+		}
+		e.Lists = append(e.Lists, le)
+	}
+	return e
+}
+
+// rebase keeps the person's rows of the sections they touched and shows the
+// fresh ones elsewhere; every list is on the conflict form again.
+func (in *contactInput) rebase(fresh *apptivo.Customer, touched []apptivo.Section, r rules) {
+	now := contactInputOf(fresh, r)
+	for i, l := range in.Lists {
+		if l.Missing || !slices.Contains(touched, l.Kind.list.Section) {
+			in.Lists[i] = now.Lists[i]
+			continue
+		}
+		rebind(in.Lists[i].Rows, fresh.Entries(l.Kind.list.Section))
+	}
+	in.Fingerprint = now.Fingerprint
+}
+
+// rebind points the person's rows at the fresh entries they stand for, now
+// that the conflict view makes the fresh record their baseline. Refs name
+// entries of the record the form was first read from; after a colleague's
+// change the same ref may name another entry (ids repeat, positions move).
+// A row keeps an entry with its id that still holds what the form first
+// showed; otherwise its entry was changed or removed meanwhile, and the row
+// becomes new ("mine over theirs" replaces the colleague's version) rather
+// than take over another entry and its hidden members.
+func rebind(rows []rowInput, fresh []apptivo.Entry) {
+	used := make([]bool, len(fresh))
+	for i := range rows {
+		r := &rows[i]
+		if r.isNew() {
+			continue
+		}
+		id := apptivo.IDOfRef(r.Ref)
+		pick := slices.IndexFunc(fresh, func(e apptivo.Entry) bool { return e.ID == id && sameValues(e.Values, r.Was) })
+		for pick >= 0 && used[pick] {
+			next := slices.IndexFunc(fresh[pick+1:], func(e apptivo.Entry) bool { return e.ID == id && sameValues(e.Values, r.Was) })
+			if next < 0 {
+				pick = -1
+				break
+			}
+			pick += 1 + next
+		}
+		if pick < 0 {
+			r.Ref, r.Was, r.Labels = "", nil, nil
+			continue
+		}
+		used[pick] = true
+		r.Ref, r.Was = fresh[pick].Ref, slices.Clone(fresh[pick].Values)
+	}
+}
+
+func sameValues(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if changed(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// changed is the desk's one rule for "did the person edit this value";
+// apptivo.SameText defines it for the diff too.
+func changed(now, orig string) bool {
+	return !apptivo.SameText(now, orig)
+}

@@ -1,0 +1,288 @@
+package handlers
+
+import (
+	"cmp"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/customerdesk/desk/apptivo"
+	"github.com/customerdesk/desk/views"
+)
+
+// card is a section of the customer page that one form edits.
+type card string
+
+const (
+	cardName    card = "name"
+	cardContact card = "contact"
+)
+
+// sections are the parts of the record the card's form edits.
+func (k card) sections() []apptivo.Section {
+	if k == cardName {
+		return []apptivo.Section{apptivo.SectionName}
+	}
+	return apptivo.ContactSections
+}
+
+// component picks the card out of a page model.
+func (k card) component(v views.Customer) templ.Component {
+	if k == cardName {
+		return views.NameCard(v.NameSec)
+	}
+	return views.ContactCard(v.Contact)
+}
+
+// formState is everything about an open section form besides what was typed.
+type formState struct {
+	Errors   map[string]string // by field name
+	Problem  string            // Apptivo trouble
+	Conflict *apptivo.Customer // the fresh record, when a colleague got there first
+	Restored bool              // typed input came back after a re-sign-in
+	Focus    string            // element id to focus (a newly added row)
+}
+
+// presentSave shows what a save came to: the read view after a save, the
+// form (with errors, the conflict or Apptivo's trouble) otherwise. A form
+// whose keys stopped working is kept as a draft across the sign-in.
+func (a *app) presentSave(c echo.Context, id string, in sectionInput, res saveResult, form url.Values) error {
+	switch res.outcome {
+	case outcomeSaved, outcomeUnchanged:
+		return a.saved(c, in.card(), res.fresh, res.notice())
+	case outcomeInvalid:
+		return a.showForm(c, http.StatusUnprocessableEntity, in, formState{Errors: res.errors}, res.fresh)
+	case outcomeConflict:
+		return a.showForm(c, http.StatusConflict, in, formState{Conflict: res.fresh}, res.fresh)
+	case outcomeBusy:
+		return a.showForm(c, http.StatusConflict, in,
+			formState{Problem: "Another save of this section is still running. Wait a moment, then press Save again."}, nil)
+	}
+	a.logApptivo(c, res.err)
+	status, msg := saveTrouble(res.err)
+	switch status {
+	case http.StatusUnauthorized:
+		path := sectionPath(id, in.card())
+		return a.endSignIn(c, msg, path+"/edit", path, form)
+	case http.StatusNotFound:
+		return a.apptivoFailure(c, res.err)
+	}
+	return a.showForm(c, status, in, formState{Problem: msg}, nil)
+}
+
+func sectionPath(id string, k card) string { return "/customers/" + id + "/" + string(k) }
+
+// showForm renders a section open for editing: the card alone for htmx (with
+// the live region updated out of band), the whole page otherwise.
+func (a *app) showForm(c echo.Context, status int, in sectionInput, st formState, cust *apptivo.Customer) error {
+	id := c.Param("id")
+	var v views.Customer
+	if !htmxOf(c.Request()).Partial() {
+		if cust == nil {
+			// A plain post needs the whole page around the form.
+			cust, _ = a.readCustomer(c)
+		}
+		if cust != nil {
+			v = customerVM(cust)
+		} else {
+			v = views.Customer{ID: id, Name: "Customer " + id}
+		}
+	}
+	a.place(c, &v, id, in, st)
+	var live []views.Message
+	switch {
+	case st.Conflict != nil:
+		live = append(live, views.Message{Text: "Not saved: someone else changed this meanwhile. Compare and choose.", Error: true})
+	case len(st.Errors) > 0:
+		live = append(live, views.Message{Text: "Not saved: " + plural(len(st.Errors), "field needs", "fields need") + " attention.", Error: true})
+	case st.Problem != "":
+		live = append(live, views.Message{Text: "Not saved. " + st.Problem, Error: true})
+	}
+	parts := []templ.Component{in.card().component(v), views.LiveRegion(live, true)}
+	if st.Conflict != nil {
+		// The meta line should name whoever saved meanwhile.
+		parts = append(parts, views.MetaLine(customerVM(st.Conflict).Meta, true))
+	}
+	return a.customerPage(c, status, v, fragments(parts...), live...)
+}
+
+// place puts the section, open for editing in state st, into the page.
+func (a *app) place(c echo.Context, v *views.Customer, id string, in sectionInput, st formState) {
+	csrf, owner := a.csrfToken(c), userOf(c).Email
+	switch in := in.(type) {
+	case *nameInput:
+		form := &views.NameForm{
+			CustomerID: id, CSRFToken: csrf, Owner: owner, Fingerprint: in.Fingerprint, Name: in.Name, Original: in.Original,
+			Errors: st.Errors, ErrorLinks: errorLinks(st.Errors), Problem: st.Problem, Restored: st.Restored,
+		}
+		if fresh := st.Conflict; fresh != nil {
+			form.Conflict = &views.NameConflict{TheirName: fresh.Name(), By: fresh.LastUpdatedBy(), At: fresh.LastUpdateDate()}
+		}
+		v.NameSec = views.NameSection{CustomerID: id, Name: in.Name, Form: form}
+	case *contactInput:
+		r := a.rulesFor(c)
+		form := &views.ContactForm{
+			CustomerID: id, CSRFToken: csrf, Owner: owner, Fingerprint: in.Fingerprint,
+			Errors: st.Errors, ErrorLinks: errorLinks(st.Errors), Problem: st.Problem, Restored: st.Restored, Focus: st.Focus,
+		}
+		for _, l := range in.Lists {
+			form.Lists = append(form.Lists, listFormVM(l, r))
+		}
+		if fresh := st.Conflict; fresh != nil {
+			form.Conflict = &views.ContactConflict{Theirs: contactVM(fresh), By: fresh.LastUpdatedBy(), At: fresh.LastUpdateDate()}
+		}
+		v.Contact = views.ContactSection{CustomerID: id, Form: form}
+	}
+}
+
+// listFormVM is one list of the contact form as the view shows it.
+func listFormVM(l listInput, r rules) views.ListForm {
+	k := l.Kind
+	out := views.ListForm{Kind: k.name, Legend: k.legend, AddLabel: k.addLabel}
+	for _, f := range k.fields {
+		out.Fields = append(out.Fields, views.FormField{Name: f.name, Label: f.label, Input: f.input, InputMode: f.inputMode,
+			NoSpellcheck: f.noSpellcheck, Inline: f.inline, Options: k.choices(f, r.cfg, r.countries)})
+	}
+	for _, row := range l.Rows {
+		out.Rows = append(out.Rows, views.FormRow{Ref: row.Ref, Values: row.Values, Was: row.Was, Remove: row.Remove, Labels: row.Labels})
+	}
+	return out
+}
+
+// saved shows the section's read view after a save (or a save with nothing
+// to send): swapped in place for htmx, post/redirect/get otherwise.
+func (a *app) saved(c echo.Context, k card, cust *apptivo.Customer, notice string) error {
+	if !htmxOf(c.Request()).Partial() {
+		_ = a.cfg.Sessions.AddFlash(c.Response(), c.Request(), notice)
+		return c.Redirect(http.StatusSeeOther, "/customers/"+cust.ID()+"#"+string(k)+"-section")
+	}
+	v := customerVM(cust)
+	v.NameSec.Notice, v.Contact.Notice = notice, notice
+	parts := []templ.Component{k.component(v), views.MetaLine(v.Meta, true), views.LiveRegion([]views.Message{{Text: notice}}, true)}
+	if k == cardName {
+		parts = append(parts, views.CustomerTitle(v.Name, true))
+	}
+	return a.respond(c, http.StatusOK, nil, "", fragments(parts...))
+}
+
+// customerVM is the customer page in read mode.
+func customerVM(c *apptivo.Customer) views.Customer {
+	name := c.Name()
+	if strings.TrimSpace(name) == "" {
+		name = "(no name)"
+	}
+	return views.Customer{
+		ID:   c.ID(),
+		Name: name,
+		Meta: views.Meta{
+			CustomerID:    c.ID(),
+			Number:        c.Number(),
+			Status:        c.Status(),
+			LastUpdatedBy: c.LastUpdatedBy(),
+			LastUpdatedAt: c.LastUpdateDate(),
+		},
+		NameSec: views.NameSection{CustomerID: c.ID(), Name: c.Name()},
+		Contact: contactVM(c),
+	}
+}
+
+// contactVM is the contact details read view: every list, entry by entry.
+func contactVM(c *apptivo.Customer) views.ContactSection {
+	v := views.ContactSection{CustomerID: c.ID()}
+	for _, k := range rowKinds {
+		l := views.ListView{Heading: k.legend, Empty: k.empty, TestID: k.readID}
+		for _, e := range c.Entries(k.list.Section) {
+			l.Items = append(l.Items, k.show(e.Values, e.Names))
+		}
+		v.Lists = append(v.Lists, l)
+	}
+	return v
+}
+
+// errorLinks lists a form's errors in the order the fields appear, each
+// prefixed with where it is ("Phone 4: …", "Address 1, City: …").
+func errorLinks(errs map[string]string) []views.ErrorLink {
+	type keyed struct {
+		kind, row, field int
+		link             views.ErrorLink
+	}
+	var all []keyed
+	for name, msg := range errs {
+		k := keyed{kind: -1, link: views.ErrorLink{ID: fieldID(name), Text: msg}}
+		if name == "name" {
+			k.link.ID = "customerName"
+		}
+		parts := strings.Split(name, ".")
+		if rk := kindNamed(parts[0]); rk != nil && len(parts) == 3 {
+			row, _ := strconv.Atoi(parts[1])
+			fi := slices.IndexFunc(rk.fields, func(f rowField) bool { return f.name == parts[2] })
+			k.kind, k.row, k.field = slices.Index(rowKinds, rk), row, fi
+			where := rk.item + " " + strconv.Itoa(row+1)
+			if fi >= 0 && rk.fields[fi].summary != "" {
+				where += ", " + rk.fields[fi].summary
+			}
+			k.link.Text = where + ": " + msg
+		}
+		all = append(all, k)
+	}
+	slices.SortFunc(all, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.row, b.row), cmp.Compare(a.field, b.field))
+	})
+	out := make([]views.ErrorLink, len(all))
+	for i, k := range all {
+		out[i] = k.link
+	}
+	return out
+}
+
+// fieldID turns a form field name ("phone.2.number") into an element id.
+func fieldID(name string) string { return strings.ReplaceAll(name, ".", "-") }
+
+func orDash(name, code string) string {
+	if name != "" {
+		return name
+	}
+	if code != "" {
+		return code
+	}
+	return "—"
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if strings.TrimSpace(p) != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, sep)
+}
+
+// telURL builds a tel: link from the dialable characters of a number, or ""
+// when there is nothing to dial.
+func telURL(number string) string {
+	var b strings.Builder
+	for i, r := range strings.TrimSpace(number) {
+		if (r >= '0' && r <= '9') || (r == '+' && i == 0) {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() < 3 {
+		return ""
+	}
+	return "tel:" + b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return itoa(n) + " " + many
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
