@@ -78,7 +78,7 @@ func Build(s Settings) (*Built, error) {
 		Apptivo: client, Sessions: sessions, Assets: assets, Logger: s.Logger,
 		Demo: s.Demo, DemoKeys: s.DemoKeys, DefaultRegion: s.DefaultRegion,
 		RequestTimeout: s.RequestTimeout, LoginRate: loginRate, LoginBurst: s.LoginPerMinute,
-		TrustedProxies: s.TrustedProxies,
+		TrustedProxies: s.TrustedProxies, HTTPSOnly: s.SecureCookies,
 	})
 	if err != nil {
 		return nil, err

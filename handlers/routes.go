@@ -35,6 +35,9 @@ type Config struct {
 	LoginBurst     int
 	BodyLimit      string // e.g. "256K"
 	PageSize       int
+	// HTTPSOnly says browsers reach the desk over HTTPS even when TLS ends
+	// at a proxy (COOKIE_SECURE=1): HSTS is sent.
+	HTTPSOnly bool
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed; with
 	// none, the socket's address is the client (Echo would otherwise trust
 	// the header from anyone, and the sign-in rate limit keys on it).
@@ -101,7 +104,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		},
 	}))
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
-	e.Use(securityHeaders)
+	e.Use(securityHeaders(cfg.HTTPSOnly))
 	e.Use(middleware.ContextTimeout(cfg.RequestTimeout))
 	e.Use(crossOriginProtection())
 
