@@ -40,7 +40,8 @@ type Config struct {
 	HTTPSOnly bool
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed; with
 	// none, the socket's address is the client (Echo would otherwise trust
-	// the header from anyone, and the sign-in rate limit keys on it).
+	// the header from anyone, and the sign-in rate limit keys on it). List
+	// the proxies' own addresses only: see clientIP.
 	TrustedProxies []*net.IPNet
 }
 
@@ -82,14 +83,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.IPExtractor = echo.ExtractIPDirect()
-	if len(cfg.TrustedProxies) > 0 {
-		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
-		for _, n := range cfg.TrustedProxies {
-			opts = append(opts, echo.TrustIPRange(n))
-		}
-		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
-	}
+	e.IPExtractor = clientIP(cfg.TrustedProxies)
+	warnWideProxyRanges(cfg.Logger, cfg.TrustedProxies)
 
 	app := &app{cfg: cfg, configs: newConfigCache(cfg.ConfigTTL), saves: newKeyedMutex(), countries: newCountryList()}
 	e.HTTPErrorHandler = app.handleError
