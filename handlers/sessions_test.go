@@ -1,0 +1,229 @@
+package handlers_test
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/customerdesk/desk/apptivo/apptivotest"
+	"github.com/customerdesk/desk/handlers"
+)
+
+// Every state-changing route checks the form token, the contact save and the
+// sign-in included: a same-origin post without the right token changes
+// nothing, neither at Apptivo nor in who is signed in.
+func TestContactSaveAndSignInRefuseAMissingOrWrongToken(t *testing.T) {
+	for _, token := range []string{"", "not-the-token"} {
+		t.Run("token "+token, func(t *testing.T) {
+			e := newEnv(t)
+			e.signIn()
+			id := int64(1000001)
+			_, form := e.openForm(id, "contact", false)
+			form.Set("phone.3.number", "+1 650 253 0000")
+			form.Set("_csrf", token)
+			e.sim.ResetRequests()
+			p := e.do(http.MethodPost, idPath(id, "/contact"), form, false)
+			if p.status == http.StatusOK || len(e.updates()) != 0 || len(e.stored(id).Phones()) != 3 {
+				t.Fatalf("contact save without the token: %d, %d updates", p.status, len(e.updates()))
+			}
+
+			anon := newEnv(t)
+			anon.get("/login")
+			p = anon.do(http.MethodPost, "/login", url.Values{"email": {testEmail}, "apiKey": {apptivotest.DemoKeys.APIKey},
+				"accessKey": {apptivotest.DemoKeys.AccessKey}, "_csrf": {token}}, false)
+			if p.status != http.StatusForbidden || anon.countCalls("getConfigData") != 0 {
+				t.Fatalf("sign-in without the token: %d, %d key checks", p.status, anon.countCalls("getConfigData"))
+			}
+			if p := anon.get("/customers"); p.status != http.StatusSeeOther {
+				t.Fatalf("signed in without the token: %d", p.status)
+			}
+		})
+	}
+}
+
+// The contact form survives an expired sign-in like the name form: the rows
+// typed come back after signing in again, and nothing reached Apptivo.
+func TestExpiredSessionContactSaveKeepsTypedRows(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.signIn()
+			id := int64(1000001)
+			_, form := e.openForm(id, "contact", m.hx)
+			form.Set("phone.0.type", "PHONE_HOME")
+			form.Set("phone.1.remove", "1")
+			form.Set("phone.3.number", "+1 650 253 0000")
+			form.Set("email.0.address", "typed.before@expiry.example")
+			e.clock.Advance(31 * time.Minute)
+			res := e.post(idPath(id, "/contact"), form, m.hx)
+			want := "/login?next=%2Fcustomers%2F1000001%2Fcontact%2Fedit"
+			if got := res.header.Get("Location") + res.header.Get("HX-Redirect"); got != want {
+				t.Fatalf("save after expiry: %d → %q", res.status, got)
+			}
+			login := e.get(want)
+			if !strings.Contains(login.text("#live"), "what you typed will be back") {
+				t.Errorf("live region: %q", login.text("#live"))
+			}
+			p := e.post("/login", url.Values{"email": {testEmail}, "apiKey": {apptivotest.DemoKeys.APIKey},
+				"accessKey": {apptivotest.DemoKeys.AccessKey}, "next": {"/customers/1000001/contact/edit"}}, false)
+			back := e.follow(p)
+			if back.doc.Find(`[data-testid=restored]`).Length() != 1 {
+				t.Fatal("no sign that the typed input was restored")
+			}
+			for sel, want := range map[string]string{"#phone-3-number": "+1 650 253 0000", "#email-0-address": "typed.before@expiry.example"} {
+				if got := back.val(sel); got != want {
+					t.Errorf("%s = %q, want %q", sel, got, want)
+				}
+			}
+			if got := back.doc.Find(`#phone-0-type option[selected]`).AttrOr("value", ""); got != "PHONE_HOME" {
+				t.Errorf("phone 0 type = %q, want the changed type", got)
+			}
+			if _, checked := back.doc.Find(`input[name="phone.1.remove"]`).Attr("checked"); !checked {
+				t.Error("the removal of phone 1 was not kept")
+			}
+			if len(e.updates()) != 0 {
+				t.Fatal("nothing may reach Apptivo before the person presses Save again")
+			}
+		})
+	}
+}
+
+// A session id that a browser held before signing in — here one planted by
+// someone who signed in on their own — is worthless afterwards: signing in
+// issues a new id, and the old one names nobody.
+func TestSignInIssuesANewSessionID(t *testing.T) {
+	mallory := newEnv(t)
+	mallory.signIn()
+	planted := sessionCookie(t, mallory)
+
+	victim := newEnvSharing(t, mallory) // a browser of its own on the same desk
+	victim.client.Jar.SetCookies(victim.appURL(), []*http.Cookie{{Name: planted.Name, Value: planted.Value}})
+	victim.get("/customers") // the planted session's page: its form token
+	p := victim.post("/login", url.Values{"email": {"victim@example.com"}, "apiKey": {apptivotest.DemoKeys.APIKey},
+		"accessKey": {apptivotest.DemoKeys.AccessKey}}, false)
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d %s", p.status, p.body)
+	}
+	after := sessionCookie(t, victim)
+	if after.Value == planted.Value {
+		t.Fatal("signing in kept the session cookie")
+	}
+	replay := &http.Client{CheckRedirect: victim.client.CheckRedirect}
+	req, _ := http.NewRequest(http.MethodGet, victim.app.URL+"/customers", nil)
+	req.AddCookie(&http.Cookie{Name: planted.Name, Value: planted.Value})
+	resp, err := replay.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Fatalf("the id from before the sign-in still opens pages: %d", resp.StatusCode)
+	}
+	if p := victim.get("/customers"); !strings.Contains(p.text(`[data-testid=signed-in-as]`), "victim@example.com") {
+		t.Fatalf("victim: %q", p.text(`[data-testid=signed-in-as]`))
+	}
+}
+
+// Transport failures (a reset connection, a closed port) end up in the log
+// and on the page in words; the keys never do. The base URL carries the API
+// key in its path so that Go's *url.Error, which quotes the URL, would
+// carry it too: only the scrubbing keeps it out.
+func TestTransportErrorsNeverShowTheKeys(t *testing.T) {
+	keyPath := "/" + apptivotest.DemoKeys.APIKey
+	noDemo := func(s *handlers.Settings) { s.Demo, s.DemoKeys = false, nil }
+
+	t.Run("connection reset", func(t *testing.T) {
+		var sim *apptivotest.Server
+		e := newEnv(t, noDemo, func(s *handlers.Settings) {
+			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.StripPrefix(keyPath, sim).ServeHTTP(w, r)
+			}))
+			t.Cleanup(front.Close)
+			s.ApptivoBaseURL = front.URL + keyPath
+		})
+		sim = e.sim
+		e.signIn()
+		id := int64(1000001)
+		_, form := e.openForm(id, "name", false)
+		form.Set("name", "Reset In Flight LLC")
+		e.sim.Fail(apptivotest.Failure{Mode: apptivotest.FailResetConnection, Action: "update", Times: 2})
+		pages := []page{e.post(idPath(id, "/name"), form, false), e.post(idPath(id, "/name"), form, true)}
+		e.sim.Fail(apptivotest.Failure{Mode: apptivotest.FailResetConnection, Times: 100}) // reads too, retries and all
+		pages = append(pages, e.get(idPath(id, "")))
+		for i, p := range pages {
+			if p.status < 500 {
+				t.Errorf("answer %d: status %d, want an Apptivo failure", i, p.status)
+			}
+		}
+		if !strings.Contains(pages[0].text(`[data-testid=form-problem]`), "did not confirm the save") {
+			t.Errorf("save problem: %q", pages[0].text(`[data-testid=form-problem]`))
+		}
+		assertKeysNowhere(t, e, pages...)
+	})
+
+	t.Run("closed port", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		closed := "http://" + ln.Addr().String() + keyPath
+		ln.Close()
+		e := newEnv(t, noDemo, func(s *handlers.Settings) { s.ApptivoBaseURL = closed })
+		e.get("/login")
+		p := e.post("/login", url.Values{"email": {testEmail}, "apiKey": {apptivotest.DemoKeys.APIKey}, "accessKey": {apptivotest.DemoKeys.AccessKey}}, false)
+		if p.status != http.StatusBadGateway || !strings.Contains(p.text(`[data-testid=login-error]`), "could not be checked") {
+			t.Errorf("sign-in with Apptivo unreachable: %d %q", p.status, p.text(`[data-testid=login-error]`))
+		}
+		assertKeysNowhere(t, e, p)
+	})
+}
+
+// assertKeysNowhere checks pages (sign-in pages included), their headers and
+// the log; the log must show that the failures were logged, scrubbed.
+func assertKeysNowhere(t *testing.T, e *env, pages ...page) {
+	t.Helper()
+	for _, key := range []string{apptivotest.DemoKeys.APIKey, apptivotest.DemoKeys.AccessKey} {
+		for i, p := range pages {
+			if strings.Contains(p.body, key) || strings.Contains(strings.Join(headerLines(p.header), "\n"), key) {
+				t.Errorf("answer %d shows a key", i)
+			}
+		}
+		if strings.Contains(e.logs.String(), key) {
+			t.Errorf("the log holds a key")
+		}
+	}
+	if !strings.Contains(e.logs.String(), "apptivo call failed") || !strings.Contains(e.logs.String(), "[redacted]") {
+		t.Errorf("the failures were not logged, or not scrubbed:\n%s", e.logs.String())
+	}
+}
+
+func headerLines(h http.Header) []string {
+	var out []string
+	for k, vs := range h {
+		for _, v := range vs {
+			out = append(out, k+": "+v)
+		}
+	}
+	return out
+}
+
+func (e *env) appURL() *url.URL {
+	u, _ := url.Parse(e.app.URL)
+	return u
+}
+
+// sessionCookie is the session cookie in the browser's jar.
+func sessionCookie(t *testing.T, e *env) *http.Cookie {
+	t.Helper()
+	for _, c := range e.client.Jar.Cookies(e.appURL()) {
+		if strings.HasSuffix(c.Name, "desk_session") {
+			return c
+		}
+	}
+	t.Fatal("no session cookie")
+	return nil
+}
