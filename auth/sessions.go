@@ -52,6 +52,7 @@ const (
 const (
 	hkdfInfoCookie = "customerdesk/desk auth: session cookie HMAC v1"
 	hkdfInfoKeyBox = "customerdesk/desk auth: credentials key box v1"
+	hkdfInfoLogin  = "customerdesk/desk auth: sign-in form token v1"
 )
 
 // ErrStashTooLarge is returned by Stash when the session's stashed forms
@@ -131,11 +132,13 @@ type Config struct {
 // gorilla registry), so several calls in one handler see each other's
 // changes. A Manager is safe for concurrent use.
 type Manager struct {
-	store *MemStore
-	box   *KeyBox
-	name  string
-	now   func() time.Time
-	log   *slog.Logger
+	store        *MemStore
+	box          *KeyBox
+	loginKey     []byte // HMAC key of sign-in form tokens
+	name         string
+	secureAlways bool
+	now          func() time.Time
+	log          *slog.Logger
 }
 
 // NewManager validates cfg and builds a Manager with an empty store.
@@ -166,6 +169,10 @@ func NewManager(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	loginKey, err := hkdf.Key(sha256.New, cfg.SessionKey, nil, hkdfInfoLogin, 32)
+	if err != nil {
+		return nil, errors.New("auth: deriving sign-in form key failed")
+	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -188,7 +195,7 @@ func NewManager(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Manager{store: store, box: box, name: name, now: now, log: logger}, nil
+	return &Manager{store: store, box: box, loginKey: loginKey, name: name, secureAlways: cfg.SecureAlways, now: now, log: logger}, nil
 }
 
 // session returns the request's session (new if none is valid).
@@ -340,13 +347,17 @@ func (m *Manager) TakeFlashes(w http.ResponseWriter, r *http.Request) []string {
 	return flashes
 }
 
-// CSRFToken returns the session's CSRF token, creating and saving one on
-// first use. Anonymous visitors get a session too, so the sign-in form is
-// protected as well.
+// CSRFToken returns a signed-in session's CSRF token, creating and saving
+// one on first use. Anonymous visitors get none, and no session: the
+// sign-in form has a token of its own that needs no server state (see
+// LoginToken), so looking at pages costs the server nothing.
 func (m *Manager) CSRFToken(w http.ResponseWriter, r *http.Request) (string, error) {
 	s, err := m.session(r)
 	if err != nil {
 		return "", err
+	}
+	if _, signedIn := s.Values[keyCreds]; !signedIn {
+		return "", nil
 	}
 	if tok, ok := s.Values[keyCSRF].(string); ok && tok != "" {
 		return tok, nil

@@ -56,6 +56,15 @@ func current(m *Manager, c *client) (*User, bool) {
 	return u, ok
 }
 
+func addFlash(t *testing.T, m *Manager, c *client, msg string) {
+	t.Helper()
+	c.do(func(w http.ResponseWriter, r *http.Request) {
+		if err := m.AddFlash(w, r, msg); err != nil {
+			t.Fatalf("AddFlash: %v", err)
+		}
+	})
+}
+
 func csrfToken(t *testing.T, m *Manager, c *client) string {
 	t.Helper()
 	var tok string
@@ -249,7 +258,7 @@ func TestTamperedCookieOrSealNoUser(t *testing.T) {
 func TestSignInIssuesNewID(t *testing.T) {
 	m, _ := newTestManager(t, nil)
 	c := m.testClient()
-	csrfToken(t, m, c) // anonymous session exists, e.g. sign-in page
+	addFlash(t, m, c, "hello") // an anonymous session exists
 	pre := c.clone()
 	signIn(t, m, c, testUser())
 	if c.cookie.Value == pre.cookie.Value {
@@ -422,6 +431,12 @@ func TestCSRFToken(t *testing.T) {
 	if checkCSRF(m, c, "") || checkCSRF(m, c, "anything") {
 		t.Error("CheckCSRF true without a session")
 	}
+	// Anonymous visitors get no token and no session (the sign-in form has
+	// its own token).
+	if tok := csrfToken(t, m, c); tok != "" || c.cookie != nil || m.Len() != 0 {
+		t.Fatalf("anonymous token %q, cookie %v, %d sessions", tok, c.cookie, m.Len())
+	}
+	signIn(t, m, c, User{Email: "first@example.com", Credentials: testUser().Credentials})
 
 	// Several calls within one request share one token and one session.
 	var tok1, tok1b string
@@ -446,7 +461,7 @@ func TestCSRFToken(t *testing.T) {
 
 	signIn(t, m, c, testUser())
 	if checkCSRF(m, c, tok1) {
-		t.Error("pre-sign-in CSRF token still valid after SignIn")
+		t.Error("the earlier sign-in's CSRF token still valid after SignIn")
 	}
 	tok2 := csrfToken(t, m, c)
 	if tok2 == tok1 {
@@ -639,12 +654,7 @@ func TestAnonymousFloodDoesNotEvictSignedInSessions(t *testing.T) {
 	user := m.testClient()
 	signIn(t, m, user, testUser())
 	for range 10 {
-		anon := m.testClient()
-		anon.do(func(w http.ResponseWriter, r *http.Request) {
-			if _, err := m.CSRFToken(w, r); err != nil {
-				t.Fatal(err)
-			}
-		})
+		addFlash(t, m, m.testClient(), "hello")
 	}
 	if _, ok := current(m, user); !ok {
 		t.Fatal("anonymous sessions pushed out a signed-in one")

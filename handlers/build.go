@@ -33,6 +33,7 @@ type Settings struct {
 	Logger          *slog.Logger
 	Now             func() time.Time // session clock; nil means time.Now
 	TrustedProxies  []*net.IPNet
+	MaxSessions     int // sessions kept at most; 0 means auth's default
 }
 
 // Built is the assembled desk.
@@ -60,6 +61,7 @@ func Build(s Settings) (*Built, error) {
 		IdleTimeout:     s.IdleTimeout,
 		AbsoluteTimeout: s.AbsoluteTimeout,
 		SecureAlways:    s.SecureCookies,
+		MaxSessions:     s.MaxSessions,
 		Now:             s.Now,
 		Logger:          s.Logger,
 	})

@@ -108,7 +108,7 @@ func New(cfg Config) (*echo.Echo, error) {
 
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/customers") }).Name = "home"
 	e.GET("/login", app.loginForm).Name = "login"
-	e.POST("/login", app.login, app.csrf, loginRateLimit(cfg.LoginRate, cfg.LoginBurst)).Name = "login.post"
+	e.POST("/login", app.login, app.loginCSRF, loginRateLimit(cfg.LoginRate, cfg.LoginBurst)).Name = "login.post"
 	e.POST("/logout", app.logout, app.csrf).Name = "logout"
 
 	signedIn := e.Group("", app.requireUser)

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -100,9 +101,9 @@ func TestSignInIssuesANewSessionID(t *testing.T) {
 	mallory.signIn()
 	planted := sessionCookie(t, mallory)
 
-	victim := newEnvSharing(t, mallory) // a browser of its own on the same desk
+	victim := mallory.anotherBrowser()
+	victim.get("/login") // the victim's sign-in form is open
 	victim.client.Jar.SetCookies(victim.appURL(), []*http.Cookie{{Name: planted.Name, Value: planted.Value}})
-	victim.get("/customers") // the planted session's page: its form token
 	p := victim.post("/login", url.Values{"email": {"victim@example.com"}, "apiKey": {apptivotest.DemoKeys.APIKey},
 		"accessKey": {apptivotest.DemoKeys.AccessKey}}, false)
 	if p.status != http.StatusSeeOther {
@@ -211,6 +212,16 @@ func headerLines(h http.Header) []string {
 	return out
 }
 
+// anotherBrowser is a browser of its own (empty cookie jar, nobody signed
+// in) on the same desk.
+func (e *env) anotherBrowser() *env {
+	jar, _ := cookiejar.New(nil)
+	o := *e
+	o.csrf = ""
+	o.client = &http.Client{Jar: jar, CheckRedirect: e.client.CheckRedirect}
+	return &o
+}
+
 func (e *env) appURL() *url.URL {
 	u, _ := url.Parse(e.app.URL)
 	return u
@@ -226,4 +237,55 @@ func sessionCookie(t *testing.T, e *env) *http.Cookie {
 	}
 	t.Fatal("no session cookie")
 	return nil
+}
+
+// Looking at the sign-in page costs the server nothing: no session is made,
+// so no flood of views can push out the one a person's open sign-in form
+// depends on. The form carries a signed, time-limited token tied to a random
+// value in a cookie of the browser that showed it.
+func TestSignInPageFloodCannotExpireAnOpenSignInForm(t *testing.T) {
+	e := newEnv(t, func(s *handlers.Settings) { s.MaxSessions = 20 })
+	e.get("/login") // the person's sign-in form is open
+	stranger := &http.Client{}
+	for range 100 {
+		resp, err := stranger.Get(e.app.URL + "/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if n := e.sessions.Len(); n != 0 {
+		t.Errorf("viewing the sign-in page made %d server-side sessions", n)
+	}
+	p := e.post("/login", url.Values{"email": {testEmail}, "apiKey": {apptivotest.DemoKeys.APIKey}, "accessKey": {apptivotest.DemoKeys.AccessKey}}, false)
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("sign-in after the flood: %d %q", p.status, p.text("#live, [data-testid=login-error], [data-testid=error-page]"))
+	}
+}
+
+// The sign-in form's token is good only in the browser it was shown to, and
+// only for a while; a refused one brings the form back, renewed, with the
+// email kept, and the next try works.
+func TestSignInFormTokenIsBoundToTheBrowserAndExpires(t *testing.T) {
+	e := newEnv(t)
+	other := e.anotherBrowser()
+	other.get("/login")
+	e.get("/login")
+	creds := url.Values{"email": {testEmail}, "apiKey": {apptivotest.DemoKeys.APIKey}, "accessKey": {apptivotest.DemoKeys.AccessKey}, "_csrf": {other.csrf}}
+	if p := e.post("/login", creds, false); p.status != http.StatusForbidden {
+		t.Fatalf("another browser's token: %d", p.status)
+	}
+	e.get("/login")
+	e.clock.Advance(13 * time.Hour)
+	creds.Del("_csrf")
+	p := e.post("/login", creds, false)
+	if p.status != http.StatusForbidden || e.countCalls("getConfigData") != 0 {
+		t.Fatalf("a day-old token: %d", p.status)
+	}
+	if !strings.Contains(p.text(`[data-testid=login-error]`), "expired") || p.val("#email") != testEmail {
+		t.Errorf("refused form: %q, email %q", p.text(`[data-testid=login-error]`), p.val("#email"))
+	}
+	if p := e.post("/login", creds, false); p.status != http.StatusSeeOther {
+		t.Fatalf("retry with the renewed form: %d", p.status)
+	}
 }
