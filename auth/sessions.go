@@ -4,27 +4,34 @@
 package auth
 
 import (
+	"context"
 	"crypto/hkdf"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/gorilla/sessions"
+	"github.com/gorilla/securecookie"
 )
 
 // Defaults and limits for Manager.
 const (
-	DefaultCookieName = "desk_session"
+	DefaultCookieName      = "desk_session"
+	DefaultIdleTimeout     = 30 * time.Minute
+	DefaultAbsoluteTimeout = 8 * time.Hour
 
-	// MaxStashBytes bounds the total size of all stashed forms in one
+	// MaxStashBytes bounds the encoded size of all stashed forms in one
 	// session, so a client cannot grow server memory through Stash.
 	MaxStashBytes = 64 << 10
 	// maxFlashes bounds queued flash messages; the oldest are dropped.
@@ -33,18 +40,8 @@ const (
 	minSessionKeyLen = 32
 	// csrfTokenBytes is the entropy of a CSRF token (256 bits).
 	csrfTokenBytes = 32
-)
-
-// Session value keys. They are unexported so only this package touches the
-// raw values; the "auth." prefix keeps them apart from anything other code
-// might put in the same session.
-const (
-	keyEmail      = "auth.email"
-	keyCreds      = "auth.creds" // []byte sealed by the KeyBox
-	keySignedInAt = "auth.signed_in_at"
-	keyFlashes    = "auth.flashes" // []string
-	keyCSRF       = "auth.csrf"    // string
-	keyStash      = "auth.stash"   // map[string]url.Values
+	// sessionIDBytes is the entropy of a session id (256 bits).
+	sessionIDBytes = 32
 )
 
 // HKDF labels. Changing one invalidates every existing session and sealed
@@ -106,13 +103,32 @@ type User struct {
 	SignedInAt  time.Time
 }
 
+// sessionData is everything a session holds. It is encoded once per change
+// into the Record's Data and decoded once per request, so no handler can
+// change what is stored without saving, and nothing kept points into a
+// request (a string cut from a form shares the whole body's memory).
+type sessionData struct {
+	Email      string           `json:"email,omitempty"`
+	Creds      []byte           `json:"creds,omitempty"` // sealed by the KeyBox; never plaintext
+	SignedInAt time.Time        `json:"signedInAt,omitzero"`
+	CSRF       string           `json:"csrf,omitempty"`
+	Flashes    []string         `json:"flashes,omitempty"`
+	Drafts     map[string]draft `json:"drafts,omitempty"`
+}
+
+// draft is a stashed form: what someone typed, kept across a sign-in.
+type draft struct {
+	Owner string     `json:"owner"` // lower-case email of whose draft it is
+	Form  url.Values `json:"form"`
+}
+
 // Config configures a Manager. Zero values mean the documented defaults;
 // SessionKey is required.
 type Config struct {
 	CookieName string // default "desk_session"
 	// SessionKey is the master secret (>= 32 bytes). Separate subkeys for
-	// the cookie HMAC and the credentials KeyBox are derived from it with
-	// HKDF-SHA256, so neither use can weaken the other.
+	// the cookie HMAC, the credentials KeyBox and the sign-in form tokens are
+	// derived from it with HKDF-SHA256, so no use can weaken another.
 	SessionKey      []byte
 	IdleTimeout     time.Duration // default 30m
 	AbsoluteTimeout time.Duration // default 8h
@@ -120,28 +136,40 @@ type Config struct {
 	// it behind a TLS-terminating proxy. Without it, cookies are Secure
 	// only when r.TLS != nil, so http://localhost keeps working.
 	SecureAlways bool
-	MaxSessions  int              // default 100000
-	Now          func() time.Time // default time.Now
+	// Store keeps the session records; nil means a MemStore holding at most
+	// MaxSessions (default 100000).
+	Store       Store
+	MaxSessions int
+	Now         func() time.Time // default time.Now
 	// Logger receives debug-level reasons for rejected cookies; nil means
 	// slog.Default(). Never receives ids, keys or tokens.
 	Logger *slog.Logger
 }
 
-// Manager is the typed session API used by the web handlers. All methods
-// that take a request share one *sessions.Session per request (via the
-// gorilla registry), so several calls in one handler see each other's
+// Manager is the typed session API used by the web handlers. The cookie
+// carries only an HMAC-signed random session id; the session itself is a
+// Record in the Store. All methods that take a request share one view of the
+// session per request, so several calls in one handler see each other's
 // changes. A Manager is safe for concurrent use.
+//
+// Cookies are always HttpOnly, SameSite=Lax, Path=/ and host-only (no
+// Domain); Secure when the request arrived over TLS or SecureAlways is set.
+// Sessions end IdleTimeout after their last use and AbsoluteTimeout after
+// they began, whatever happens.
 type Manager struct {
-	store        *MemStore
+	store        Store
+	codec        *securecookie.SecureCookie
 	box          *KeyBox
 	loginKey     []byte // HMAC key of sign-in form tokens
 	name         string
+	idle         time.Duration
+	absolute     time.Duration
 	secureAlways bool
 	now          func() time.Time
 	log          *slog.Logger
 }
 
-// NewManager validates cfg and builds a Manager with an empty store.
+// NewManager validates cfg and builds a Manager.
 func NewManager(cfg Config) (*Manager, error) {
 	name := cfg.CookieName
 	if name == "" {
@@ -153,25 +181,9 @@ func NewManager(cfg Config) (*Manager, error) {
 	if len(cfg.SessionKey) < minSessionKeyLen {
 		return nil, fmt.Errorf("auth: Config.SessionKey must be at least %d bytes (got %d)", minSessionKeyLen, len(cfg.SessionKey))
 	}
-	if _, _, _, err := timeoutsAndCap("Config", cfg.IdleTimeout, cfg.AbsoluteTimeout, cfg.MaxSessions); err != nil {
-		return nil, err
-	}
-	cookieKey, err := hkdf.Key(sha256.New, cfg.SessionKey, nil, hkdfInfoCookie, 32)
-	if err != nil {
-		return nil, errors.New("auth: deriving cookie key failed")
-	}
-	boxKey, err := hkdf.Key(sha256.New, cfg.SessionKey, nil, hkdfInfoKeyBox, keyBoxKeySize)
-	if err != nil {
-		return nil, errors.New("auth: deriving key box key failed")
-	}
-	box, err := NewKeyBox(boxKey)
-	clear(boxKey)
+	idle, absolute, err := timeouts(cfg.IdleTimeout, cfg.AbsoluteTimeout)
 	if err != nil {
 		return nil, err
-	}
-	loginKey, err := hkdf.Key(sha256.New, cfg.SessionKey, nil, hkdfInfoLogin, 32)
-	if err != nil {
-		return nil, errors.New("auth: deriving sign-in form key failed")
 	}
 	now := cfg.Now
 	if now == nil {
@@ -181,49 +193,189 @@ func NewManager(cfg Config) (*Manager, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	store, err := NewMemStore(StoreConfig{
-		HashKey:         cookieKey,
-		IdleTimeout:     cfg.IdleTimeout,
-		AbsoluteTimeout: cfg.AbsoluteTimeout,
-		SecureAlways:    cfg.SecureAlways,
-		MaxSessions:     cfg.MaxSessions,
-		Now:             now,
-		Logger:          logger,
-		Keep:            func(values map[any]any) bool { _, signedIn := values[keyCreds]; return signedIn },
-	})
-	clear(cookieKey)
+	store := cfg.Store
+	if store == nil {
+		if cfg.MaxSessions < 0 {
+			return nil, fmt.Errorf("auth: Config.MaxSessions must be positive (got %d)", cfg.MaxSessions)
+		}
+		if store, err = NewMemStore(MemStoreConfig{MaxSessions: cfg.MaxSessions, Now: now, Logger: logger}); err != nil {
+			return nil, err
+		}
+	}
+	key := func(label string, n int) []byte {
+		k, err := hkdf.Key(sha256.New, cfg.SessionKey, nil, label, n)
+		if err != nil { // only for absurd lengths
+			panic("auth: HKDF failed: " + err.Error())
+		}
+		return k
+	}
+	boxKey := key(hkdfInfoKeyBox, keyBoxKeySize)
+	box, err := NewKeyBox(boxKey)
+	clear(boxKey)
 	if err != nil {
 		return nil, err
 	}
-	return &Manager{store: store, box: box, loginKey: loginKey, name: name, secureAlways: cfg.SecureAlways, now: now, log: logger}, nil
+	codec := securecookie.New(key(hkdfInfoCookie, 32), nil).
+		SetSerializer(securecookie.NopEncoder{}).
+		// Defence in depth on top of the server-side expiry, checked
+		// against the real clock; the server record is authoritative.
+		MaxAge(int(math.Ceil(absolute.Seconds())))
+	return &Manager{
+		store: store, codec: codec, box: box, loginKey: key(hkdfInfoLogin, 32), name: name,
+		idle: idle, absolute: absolute, secureAlways: cfg.SecureAlways, now: now, log: logger,
+	}, nil
 }
 
-// session returns the request's session (new if none is valid).
-func (m *Manager) session(r *http.Request) (*sessions.Session, error) {
-	s, err := m.store.Get(r, m.name)
-	if err != nil {
-		return nil, err
+// timeouts applies defaults and validates; errors name the setting.
+func timeouts(idle, absolute time.Duration) (time.Duration, time.Duration, error) {
+	switch {
+	case idle < 0:
+		return 0, 0, fmt.Errorf("auth: Config.IdleTimeout must be positive (got %v)", idle)
+	case idle == 0:
+		idle = DefaultIdleTimeout
 	}
-	return s, nil
+	switch {
+	case absolute < 0:
+		return 0, 0, fmt.Errorf("auth: Config.AbsoluteTimeout must be positive (got %v)", absolute)
+	case absolute == 0:
+		absolute = DefaultAbsoluteTimeout
+	}
+	if idle > absolute {
+		return 0, 0, fmt.Errorf("auth: Config.IdleTimeout (%v) must not exceed Config.AbsoluteTimeout (%v)", idle, absolute)
+	}
+	return idle, absolute, nil
+}
+
+// session is what one request knows of its session. Every Manager call
+// during the request shares it, so later calls see earlier changes.
+type session struct {
+	id   string // "" when the request has no valid session
+	rec  Record // as loaded or last written
+	data sessionData
+}
+
+type requestKey struct{ m *Manager }
+
+// session returns the request's session, loading it on first use. Like
+// gorilla's registry, it keeps it on the request itself (*r is updated in
+// place), so every later call with the same *http.Request shares it.
+func (m *Manager) session(r *http.Request) *session {
+	key := requestKey{m}
+	if s, ok := r.Context().Value(key).(*session); ok {
+		return s
+	}
+	s := m.load(r)
+	*r = *r.WithContext(context.WithValue(r.Context(), key, s))
+	return s
+}
+
+// load resolves the request's cookie to a live session and refreshes its
+// last-seen time. A missing, forged, expired or unknown cookie yields no
+// session; the reason is logged at debug level only, since it is either
+// routine (expiry) or an attacker's problem.
+func (m *Manager) load(r *http.Request) *session {
+	s := &session{}
+	c, err := r.Cookie(m.name)
+	if err != nil {
+		return s
+	}
+	var raw []byte
+	if err := m.codec.Decode(m.name, c.Value, &raw); err != nil {
+		m.log.Debug("auth: session cookie rejected", "reason", err.Error())
+		return s
+	}
+	ctx := r.Context()
+	rec, err := m.store.Load(ctx, string(raw))
+	if err != nil {
+		m.log.Debug("auth: session cookie ignored", "reason", err.Error())
+		return s
+	}
+	var data sessionData
+	if err := json.Unmarshal(rec.Data, &data); err != nil {
+		m.log.Debug("auth: session record unreadable", "reason", err.Error())
+		return s
+	}
+	now := m.now()
+	expires := m.expiry(rec.Created, now)
+	if err := m.store.Touch(ctx, rec.ID, now, expires); err != nil {
+		return s
+	}
+	rec.LastSeen, rec.Expires = now, expires
+	s.id, s.rec, s.data = rec.ID, rec, data
+	return s
+}
+
+// expiry is when a session created at created and last used at lastSeen ends.
+func (m *Manager) expiry(created, lastSeen time.Time) time.Time {
+	if end := created.Add(m.absolute); end.Before(lastSeen.Add(m.idle)) {
+		return end
+	}
+	return lastSeen.Add(m.idle)
+}
+
+// write stores s.data, encoded once. A session without an id gets a fresh
+// one and its cookie; an existing one that was deleted or expired meanwhile
+// is not resurrected (ErrSessionGone, and no cookie is written).
+func (m *Manager) write(w http.ResponseWriter, r *http.Request, s *session) error {
+	data, err := json.Marshal(s.data)
+	if err != nil {
+		return err
+	}
+	now, ctx := m.now(), r.Context()
+	if s.id != "" {
+		rec := s.rec
+		rec.Data, rec.SignedIn, rec.LastSeen, rec.Expires = data, s.data.Creds != nil, now, m.expiry(rec.Created, now)
+		if err := m.store.Save(ctx, rec); err != nil {
+			return err
+		}
+		s.rec = rec
+		return nil
+	}
+	id := newRandomToken(sessionIDBytes)
+	value, err := m.codec.Encode(m.name, []byte(id))
+	if err != nil {
+		return fmt.Errorf("auth: encoding session cookie: %w", err)
+	}
+	rec := Record{ID: id, Data: data, Created: now, LastSeen: now, Expires: m.expiry(now, now), SignedIn: s.data.Creds != nil}
+	if err := m.store.Create(ctx, rec); err != nil {
+		return err
+	}
+	s.id, s.rec = id, rec
+	http.SetCookie(w, m.cookie(r, value, int(math.Ceil(m.absolute.Seconds()))))
+	return nil
+}
+
+// cookie builds the session cookie with the fixed security attributes;
+// maxAge < 0 expires it.
+func (m *Manager) cookie(r *http.Request, value string, maxAge int) *http.Cookie {
+	c := &http.Cookie{
+		Name:     m.name,
+		Value:    value,
+		Path:     "/",
+		MaxAge:   maxAge,
+		Secure:   m.secureAlways || r.TLS != nil,
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+	}
+	if maxAge < 0 {
+		c.Expires = time.Unix(1, 0) // for clients that ignore Max-Age=0
+	}
+	return c
 }
 
 // SignIn starts a signed-in session for u. Any existing session is deleted
 // server-side and a new id is issued, so an id planted or observed before
 // sign-in is worthless afterwards (session fixation). Only a stashed form
-// carries over, so typed input survives a re-sign-in; the CSRF token does
-// not (a fresh one is created on next use). The keys are stored sealed
-// with the KeyBox, never in plaintext. A zero SignedInAt is set to now.
+// carries over, so typed input survives a re-sign-in. The keys are stored
+// sealed with the KeyBox, never in plaintext. A zero SignedInAt is set to now.
 func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u User) error {
 	if u.Credentials.APIKey == "" || u.Credentials.AccessKey == "" {
 		return errors.New("auth: SignIn needs both Credentials.APIKey and Credentials.AccessKey")
 	}
-	s, err := m.session(r)
-	if err != nil {
-		return err
-	}
-	stash := stashOwnedBy(s.Values[keyStash], u.Email)
-	if s.ID != "" {
-		m.store.delete(s.ID)
+	s := m.session(r)
+	drafts := draftsOwnedBy(s.data.Drafts, u.Email)
+	if s.id != "" {
+		_ = m.store.Delete(r.Context(), s.id)
 	}
 	signedIn := u.SignedInAt
 	if signedIn.IsZero() {
@@ -232,28 +384,19 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u User) error {
 	plain := encodeCredentials(u.Credentials)
 	sealed := m.box.Seal(plain)
 	clear(plain)
-
-	resetSession(s, m.store)
-	if stash != nil {
-		s.Values[keyStash] = stash
-	}
-	s.Values[keyEmail] = u.Email
-	s.Values[keyCreds] = sealed
-	s.Values[keySignedInAt] = signedIn
-	return m.store.Save(r, w, s)
+	*s = session{data: sessionData{
+		Email: u.Email, Creds: sealed, SignedInAt: signedIn, CSRF: newRandomToken(csrfTokenBytes), Drafts: drafts,
+	}}
+	return m.write(w, r, s)
 }
 
-// stashOwnerField records, inside each stashed form, whose draft it is.
-const stashOwnerField = "\x00owner"
-
-// stashOwnedBy keeps the stashed forms that belong to email, so a draft left
-// on a shared browser is never handed to the next person who signs in.
-func stashOwnedBy(v any, email string) any {
-	all, _ := v.(map[string]url.Values)
-	kept := map[string]url.Values{}
-	for k, form := range all {
-		if owner := form.Get(stashOwnerField); owner != "" && owner == strings.ToLower(email) {
-			kept[k] = form
+// draftsOwnedBy keeps the drafts that belong to email, so a draft left on a
+// shared browser is never handed to the next person who signs in.
+func draftsOwnedBy(drafts map[string]draft, email string) map[string]draft {
+	kept := map[string]draft{}
+	for k, d := range drafts {
+		if d.Owner != "" && d.Owner == strings.ToLower(email) {
+			kept[k] = d
 		}
 	}
 	if len(kept) == 0 {
@@ -262,27 +405,14 @@ func stashOwnedBy(v any, email string) any {
 	return kept
 }
 
-// resetSession turns the registry's cached session into a fresh anonymous
-// one in place, so later calls in the same request see the change.
-func resetSession(s *sessions.Session, st *MemStore) {
-	s.ID = ""
-	s.IsNew = true
-	s.Values = make(map[any]any)
-	s.Options = st.defaultOptions()
-}
-
 // Current returns the signed-in user with decrypted credentials, or
 // (nil, false) for anonymous, expired, unknown or tampered sessions.
 func (m *Manager) Current(r *http.Request) (*User, bool) {
-	s, err := m.session(r)
-	if err != nil || s.ID == "" {
+	s := m.session(r)
+	if s.id == "" || s.data.Creds == nil {
 		return nil, false
 	}
-	sealed, ok := s.Values[keyCreds].([]byte)
-	if !ok {
-		return nil, false
-	}
-	plain, err := m.box.Open(sealed)
+	plain, err := m.box.Open(s.data.Creds)
 	if err != nil {
 		m.log.Debug("auth: stored credentials unreadable", "reason", err.Error())
 		return nil, false
@@ -293,55 +423,44 @@ func (m *Manager) Current(r *http.Request) (*User, bool) {
 		m.log.Debug("auth: stored credentials malformed")
 		return nil, false
 	}
-	email, _ := s.Values[keyEmail].(string)
-	signedIn, _ := s.Values[keySignedInAt].(time.Time)
-	return &User{Email: email, Credentials: creds, SignedInAt: signedIn}, true
+	return &User{Email: s.data.Email, Credentials: creds, SignedInAt: s.data.SignedInAt}, true
 }
 
 // SignOut deletes the session server-side and expires the cookie. Later
-// calls in the same request see a fresh anonymous session.
+// calls in the same request see no session.
 func (m *Manager) SignOut(w http.ResponseWriter, r *http.Request) error {
-	s, err := m.session(r)
-	if err != nil {
-		return err
+	s := m.session(r)
+	if s.id != "" {
+		_ = m.store.Delete(r.Context(), s.id)
 	}
-	s.Options.MaxAge = -1
-	err = m.store.Save(r, w, s)
-	resetSession(s, m.store)
-	return err
+	*s = session{}
+	http.SetCookie(w, m.cookie(r, "", -1))
+	return nil
 }
 
 // AddFlash queues a one-time message for the next page (post/redirect/get).
 // It works for anonymous and signed-in sessions; at most the 20 most recent
 // messages are kept.
 func (m *Manager) AddFlash(w http.ResponseWriter, r *http.Request, msg string) error {
-	s, err := m.session(r)
-	if err != nil {
-		return err
+	s := m.session(r)
+	s.data.Flashes = append(s.data.Flashes, msg)
+	if n := len(s.data.Flashes); n > maxFlashes {
+		s.data.Flashes = s.data.Flashes[n-maxFlashes:]
 	}
-	flashes, _ := s.Values[keyFlashes].([]string)
-	flashes = append(flashes, msg)
-	if len(flashes) > maxFlashes {
-		flashes = flashes[len(flashes)-maxFlashes:]
-	}
-	s.Values[keyFlashes] = flashes
-	return m.store.Save(r, w, s)
+	return m.write(w, r, s)
 }
 
 // TakeFlashes returns and clears the queued messages. It saves only when
 // there was something to take, so rendering a page for a visitor without a
 // session does not create one.
 func (m *Manager) TakeFlashes(w http.ResponseWriter, r *http.Request) []string {
-	s, err := m.session(r)
-	if err != nil {
-		return nil
-	}
-	flashes, _ := s.Values[keyFlashes].([]string)
+	s := m.session(r)
+	flashes := s.data.Flashes
 	if len(flashes) == 0 {
 		return nil
 	}
-	delete(s.Values, keyFlashes)
-	if err := m.store.Save(r, w, s); err != nil {
+	s.data.Flashes = nil
+	if err := m.write(w, r, s); err != nil {
 		m.log.Debug("auth: saving session after taking flashes failed", "reason", err.Error())
 	}
 	return flashes
@@ -352,34 +471,27 @@ func (m *Manager) TakeFlashes(w http.ResponseWriter, r *http.Request) []string {
 // sign-in form has a token of its own that needs no server state (see
 // LoginToken), so looking at pages costs the server nothing.
 func (m *Manager) CSRFToken(w http.ResponseWriter, r *http.Request) (string, error) {
-	s, err := m.session(r)
-	if err != nil {
-		return "", err
-	}
-	if _, signedIn := s.Values[keyCreds]; !signedIn {
+	s := m.session(r)
+	if s.data.Creds == nil {
 		return "", nil
 	}
-	if tok, ok := s.Values[keyCSRF].(string); ok && tok != "" {
-		return tok, nil
+	if s.data.CSRF != "" {
+		return s.data.CSRF, nil
 	}
-	tok := newRandomToken(csrfTokenBytes)
-	s.Values[keyCSRF] = tok
-	if err := m.store.Save(r, w, s); err != nil {
-		delete(s.Values, keyCSRF)
+	s.data.CSRF = newRandomToken(csrfTokenBytes)
+	if err := m.write(w, r, s); err != nil {
+		s.data.CSRF = ""
 		return "", err
 	}
-	return tok, nil
+	return s.data.CSRF, nil
 }
 
 // CheckCSRF reports whether token matches the session's CSRF token, in
 // constant time. A session without a token never matches.
 func (m *Manager) CheckCSRF(r *http.Request, token string) bool {
-	s, err := m.session(r)
-	if err != nil || s.ID == "" {
-		return false
-	}
-	want, _ := s.Values[keyCSRF].(string)
-	if want == "" || token == "" {
+	s := m.session(r)
+	want := s.data.CSRF
+	if s.id == "" || want == "" || token == "" {
 		return false
 	}
 	return subtle.ConstantTimeCompare([]byte(want), []byte(token)) == 1
@@ -388,66 +500,64 @@ func (m *Manager) CheckCSRF(r *http.Request, token string) bool {
 // Stash keeps a form's submitted values under key, e.g. when a POST finds
 // the sign-in expired, so they can be restored after signing in again — by
 // the same person only: SignIn drops drafts whose owner (an email) is not
-// the one signing in. The total stash size per session is limited to
-// MaxStashBytes.
+// the one signing in. The encoded size of all drafts in a session is
+// limited to MaxStashBytes.
 func (m *Manager) Stash(w http.ResponseWriter, r *http.Request, key, owner string, v url.Values) error {
 	if key == "" {
 		return errors.New("auth: Stash key must not be empty")
 	}
-	s, err := m.session(r)
-	if err != nil {
-		return err
+	s := m.session(r)
+	drafts := make(map[string]draft, len(s.data.Drafts)+1)
+	for k, d := range s.data.Drafts {
+		drafts[k] = d
 	}
-	old, _ := s.Values[keyStash].(map[string]url.Values)
-	stash := make(map[string]url.Values, len(old)+1)
-	for k, vals := range old {
-		stash[k] = vals
-	}
-	entry := cloneValues(v)
-	entry[stashOwnerField] = []string{strings.ToLower(owner)}
-	stash[key] = entry
-	if stashSize(stash) > MaxStashBytes {
+	drafts[key] = draft{Owner: strings.ToLower(owner), Form: cloneValues(v)}
+	if enc, err := json.Marshal(drafts); err != nil || len(enc) > MaxStashBytes {
 		return ErrStashTooLarge
 	}
-	s.Values[keyStash] = stash
-	return m.store.Save(r, w, s)
+	s.data.Drafts = drafts
+	return m.write(w, r, s)
 }
 
 // TakeStash returns and removes the values stashed under key.
 func (m *Manager) TakeStash(w http.ResponseWriter, r *http.Request, key string) (url.Values, bool) {
-	s, err := m.session(r)
-	if err != nil {
-		return nil, false
-	}
-	old, _ := s.Values[keyStash].(map[string]url.Values)
-	v, ok := old[key]
+	s := m.session(r)
+	d, ok := s.data.Drafts[key]
 	if !ok {
 		return nil, false
 	}
-	v = cloneValues(v)
-	v.Del(stashOwnerField)
-	stash := make(map[string]url.Values, len(old))
-	for k, vals := range old {
+	drafts := make(map[string]draft, len(s.data.Drafts))
+	for k, d := range s.data.Drafts {
 		if k != key {
-			stash[k] = vals
+			drafts[k] = d
 		}
 	}
-	if len(stash) == 0 {
-		delete(s.Values, keyStash)
-	} else {
-		s.Values[keyStash] = stash
+	if len(drafts) == 0 {
+		drafts = nil
 	}
-	if err := m.store.Save(r, w, s); err != nil {
+	s.data.Drafts = drafts
+	if err := m.write(w, r, s); err != nil {
 		m.log.Debug("auth: saving session after taking stash failed", "reason", err.Error())
 	}
-	return v, true
+	return cloneValues(d.Form), true
 }
 
-// Store returns the underlying server-side store.
-func (m *Manager) Store() sessions.Store { return m.store }
-
 // Len returns the number of live sessions.
-func (m *Manager) Len() int { return m.store.Len() }
+func (m *Manager) Len() int {
+	n, _ := m.store.Len(context.Background())
+	return n
+}
+
+// newRandomToken returns n random bytes, base64url-encoded without padding.
+func newRandomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		// Unreachable on supported platforms; a predictable id would be
+		// worse than crashing.
+		panic("auth: crypto/rand failed")
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
 
 // encodeCredentials serialises c as uvarint(len(APIKey)) || APIKey ||
 // AccessKey; a binary form avoids any encoder that might honour the
@@ -471,24 +581,7 @@ func decodeCredentials(b []byte) (Credentials, bool) {
 func cloneValues(v url.Values) url.Values {
 	out := make(url.Values, len(v))
 	for k, vals := range v {
-		out[k] = append([]string(nil), vals...)
+		out[k] = slices.Clone(vals)
 	}
 	return out
-}
-
-// stashSize approximates the memory held by a stash: the bytes of all keys
-// and values plus a small per-string overhead, so many empty values count.
-func stashSize(stash map[string]url.Values) int {
-	const overhead = 16
-	n := 0
-	for key, form := range stash {
-		n += len(key) + overhead
-		for k, vals := range form {
-			n += len(k) + overhead
-			for _, v := range vals {
-				n += len(v) + overhead
-			}
-		}
-	}
-	return n
 }

@@ -2,7 +2,9 @@ package auth
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -188,7 +190,7 @@ func TestCookieHoldsOnlySignedID(t *testing.T) {
 	if err != nil || len(rawID) != sessionIDBytes {
 		t.Fatalf("payload is not a %d-byte base64url id: %q (%v)", sessionIDBytes, id, err)
 	}
-	if _, ok := m.store.entries[string(id)]; !ok {
+	if _, err := m.store.Load(context.Background(), string(id)); err != nil {
 		t.Fatal("payload is not the server-side session id")
 	}
 
@@ -206,27 +208,18 @@ func TestServerSideEntryHasNoPlaintextKeys(t *testing.T) {
 	c := m.testClient()
 	signIn(t, m, c, testUser())
 
-	m.store.mu.Lock()
-	defer m.store.mu.Unlock()
-	if len(m.store.entries) != 1 {
-		t.Fatalf("entries = %d", len(m.store.entries))
+	recs := records(m.store)
+	if len(recs) != 1 {
+		t.Fatalf("records = %d", len(recs))
 	}
-	for _, el := range m.store.entries {
-		e := el.Value.(*entry)
-		dump := fmt.Sprintf("%#v %v", e.values, e.values)
-		for _, v := range e.values {
-			if b, ok := v.([]byte); ok {
-				dump += string(b)
-			}
+	for _, secret := range []string{testAPIKey, testAccessKey} {
+		if strings.Contains(string(recs[0].Data), secret) {
+			t.Errorf("the stored record contains a plaintext key")
 		}
-		for _, secret := range []string{testAPIKey, testAccessKey} {
-			if strings.Contains(dump, secret) {
-				t.Errorf("stored session values contain a plaintext key")
-			}
-		}
-		if _, ok := e.values[keyCreds].([]byte); !ok {
-			t.Errorf("sealed credentials missing from entry")
-		}
+	}
+	var data sessionData
+	if err := json.Unmarshal(recs[0].Data, &data); err != nil || len(data.Creds) == 0 {
+		t.Errorf("sealed credentials missing from the record (%v)", err)
 	}
 }
 
@@ -244,11 +237,12 @@ func TestTamperedCookieOrSealNoUser(t *testing.T) {
 	}
 
 	// A corrupted sealed blob in the store must not yield a user either.
-	for _, el := range m.store.entries {
-		e := el.Value.(*entry)
-		sealed := append([]byte(nil), e.values[keyCreds].([]byte)...)
-		sealed[len(sealed)-1] ^= 1
-		e.values = map[any]any{keyEmail: testEmail, keyCreds: sealed}
+	for _, r := range records(m.store) {
+		var data sessionData
+		_ = json.Unmarshal(r.Data, &data)
+		data.Creds[len(data.Creds)-1] ^= 1
+		r.Data, _ = json.Marshal(data)
+		_ = m.store.Save(context.Background(), r)
 	}
 	if u, ok := current(m, c); ok {
 		t.Errorf("corrupted sealed credentials yielded user %v", u)
@@ -264,7 +258,7 @@ func TestSignInIssuesNewID(t *testing.T) {
 	if c.cookie.Value == pre.cookie.Value {
 		t.Fatal("SignIn kept the cookie value")
 	}
-	if s := load(t, m.store, pre); !s.IsNew {
+	if sessionID(m, pre) != "" {
 		t.Error("pre-sign-in session id still resolves (fixation)")
 	}
 	if _, ok := current(m, pre); ok {
@@ -438,13 +432,14 @@ func TestCSRFToken(t *testing.T) {
 	}
 	signIn(t, m, c, User{Email: "first@example.com", Credentials: testUser().Credentials})
 
-	// Several calls within one request share one token and one session.
+	// Several calls within one request share one token and one session; the
+	// token was made at sign-in, so reading it writes nothing.
 	var tok1, tok1b string
 	res := c.do(func(w http.ResponseWriter, r *http.Request) {
 		tok1, _ = m.CSRFToken(w, r)
 		tok1b, _ = m.CSRFToken(w, r)
 	})
-	if tok1 == "" || tok1 != tok1b || len(res.Cookies()) != 1 || m.Len() != 1 {
+	if tok1 == "" || tok1 != tok1b || len(res.Cookies()) != 0 || m.Len() != 1 {
 		t.Fatalf("same-request tokens %q %q, cookies %d, sessions %d", tok1, tok1b, len(res.Cookies()), m.Len())
 	}
 	if got := csrfToken(t, m, c); got != tok1 {
@@ -661,5 +656,50 @@ func TestAnonymousFloodDoesNotEvictSignedInSessions(t *testing.T) {
 	}
 	if n := m.Len(); n > 3 {
 		t.Fatalf("cap exceeded: %d sessions", n)
+	}
+}
+
+func TestBadCookiesYieldNoSession(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	good := m.testClient()
+	signIn(t, m, good, testUser())
+	val := good.cookie.Value
+
+	other, _ := newTestManager(t, func(c *Config) { c.SessionKey = bytes.Repeat([]byte{8}, 32) })
+	foreign := other.testClient()
+	signIn(t, other, foreign, testUser())
+
+	unknown, err := m.codec.Encode(m.name, []byte(newRandomToken(sessionIDBytes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherName, err := m.codec.Encode("other_cookie", []byte(sessionID(m, good)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := []byte(val)
+	flipped[len(flipped)/2] ^= 0x01
+
+	for name, v := range map[string]string{
+		"empty":                 "",
+		"garbage":               "not-a-cookie",
+		"bit flipped":           string(flipped),
+		"truncated":             val[:len(val)-4],
+		"signed by another":     foreign.cookie.Value,
+		"signed unknown id":     unknown,
+		"signed for other name": otherName,
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := &client{name: m.name, cookie: &http.Cookie{Name: m.name, Value: v}}
+			if id := sessionID(m, c); id != "" {
+				t.Fatal("bad cookie resolved to a session")
+			}
+			if _, ok := current(m, c); ok {
+				t.Fatal("bad cookie yields a user")
+			}
+		})
+	}
+	if _, ok := current(m, good); !ok {
+		t.Fatal("good cookie stopped working")
 	}
 }
