@@ -1,6 +1,10 @@
 // Package auth keeps signed-in users' Apptivo credentials on the server,
 // encrypted, for the length of a sign-in, and provides the session helpers
-// (flashes, CSRF tokens, form stashes) the web handlers need.
+// (flashes, CSRF tokens, drafts of forms) the web handlers need.
+//
+// Only a sign-in makes server-side state. A stranger's requests store
+// nothing: the sign-in form's token lives in a cookie (LoginToken), and so do
+// flash messages (AddFlash).
 package auth
 
 import (
@@ -10,7 +14,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,12 +33,10 @@ const (
 	DefaultCookieName      = "desk_session"
 	DefaultIdleTimeout     = 30 * time.Minute
 	DefaultAbsoluteTimeout = 8 * time.Hour
+	// DefaultGrace is how long an ended sign-in is remembered, without its
+	// keys, so that a form saved after the end can be handed back.
+	DefaultGrace = 12 * time.Hour
 
-	// MaxStashBytes bounds the encoded size of all stashed forms in one
-	// session, so a client cannot grow server memory through Stash.
-	MaxStashBytes = 64 << 10
-	// maxFlashes bounds queued flash messages; the oldest are dropped.
-	maxFlashes = 20
 	// minSessionKeyLen is the minimum Config.SessionKey length.
 	minSessionKeyLen = 32
 	// csrfTokenBytes is the entropy of a CSRF token (256 bits).
@@ -52,50 +53,6 @@ const (
 	hkdfInfoLogin  = "customerdesk/desk auth: sign-in form token v1"
 )
 
-// ErrStashTooLarge is returned by Stash when the session's stashed forms
-// would exceed MaxStashBytes.
-var ErrStashTooLarge = errors.New("auth: stashed form data too large")
-
-// Credentials are a user's Apptivo API key and access key. Every formatting
-// path (fmt verbs, slog, encoding/json) redacts them to at most the last four
-// characters of the API key, so a stray log line cannot leak them. Pass the
-// fields explicitly where the keys are really needed.
-type Credentials struct{ APIKey, AccessKey string }
-
-// String returns a redacted form such as "Credentials{…1234}".
-func (c Credentials) String() string {
-	// Show a hint only when the key is long enough that four characters
-	// reveal a small fraction of it.
-	if len(c.APIKey) >= 16 {
-		return "Credentials{…" + c.APIKey[len(c.APIKey)-4:] + "}"
-	}
-	if c.APIKey != "" || c.AccessKey != "" {
-		return "Credentials{…}"
-	}
-	return "Credentials{}"
-}
-
-// GoString makes %#v redacted too.
-func (c Credentials) GoString() string { return c.String() }
-
-// Format redacts for every verb, including %+v and %x, which would
-// otherwise bypass String.
-func (c Credentials) Format(f fmt.State, verb rune) {
-	if verb == 'q' {
-		fmt.Fprintf(f, "%q", c.String())
-		return
-	}
-	_, _ = f.Write([]byte(c.String()))
-}
-
-// LogValue implements slog.LogValuer.
-func (c Credentials) LogValue() slog.Value { return slog.StringValue(c.String()) }
-
-// MarshalJSON redacts Credentials when they are nested in a value that
-// slog's JSON handler (or anything else) marshals, where LogValue is not
-// consulted.
-func (c Credentials) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
-
 // User is a signed-in user as returned by Manager.Current.
 type User struct {
 	Email       string
@@ -108,18 +65,13 @@ type User struct {
 // change what is stored without saving, and nothing kept points into a
 // request (a string cut from a form shares the whole body's memory).
 type sessionData struct {
-	Email      string           `json:"email,omitempty"`
-	Creds      []byte           `json:"creds,omitempty"` // sealed by the KeyBox; never plaintext
-	SignedInAt time.Time        `json:"signedInAt,omitzero"`
-	CSRF       string           `json:"csrf,omitempty"`
-	Flashes    []string         `json:"flashes,omitempty"`
-	Drafts     map[string]draft `json:"drafts,omitempty"`
-}
-
-// draft is a stashed form: what someone typed, kept across a sign-in.
-type draft struct {
-	Owner string     `json:"owner"` // lower-case email of whose draft it is
-	Form  url.Values `json:"form"`
+	Email string `json:"email"`
+	// Creds are the keys sealed by the KeyBox, never plaintext; nil once the
+	// sign-in has ended.
+	Creds      []byte                `json:"creds,omitempty"`
+	SignedInAt time.Time             `json:"signedInAt"`
+	CSRF       string                `json:"csrf"`
+	Drafts     map[string]url.Values `json:"drafts,omitempty"`
 }
 
 // Config configures a Manager. Zero values mean the documented defaults;
@@ -132,6 +84,7 @@ type Config struct {
 	SessionKey      []byte
 	IdleTimeout     time.Duration // default 30m
 	AbsoluteTimeout time.Duration // default 8h
+	Grace           time.Duration // default 12h, see DefaultGrace
 	// SecureAlways marks cookies Secure even for plain-HTTP requests; set
 	// it behind a TLS-terminating proxy. Without it, cookies are Secure
 	// only when r.TLS != nil, so http://localhost keeps working.
@@ -148,22 +101,28 @@ type Config struct {
 
 // Manager is the typed session API used by the web handlers. The cookie
 // carries only an HMAC-signed random session id; the session itself is a
-// Record in the Store. All methods that take a request share one view of the
-// session per request, so several calls in one handler see each other's
-// changes. A Manager is safe for concurrent use.
+// Record in the Store, made by SignIn and by nothing else. All methods that
+// take a request share one view of the session per request, so several calls
+// in one handler see each other's changes. A Manager is safe for concurrent
+// use.
+//
+// A sign-in ends IdleTimeout after its last use, AbsoluteTimeout after it
+// began, or when EndSignIn is called. Its record then stays for Grace,
+// without the keys and without granting anything: it only lets a draft
+// typed before the end reach the same person after signing in again.
 //
 // Cookies are always HttpOnly, SameSite=Lax, Path=/ and host-only (no
 // Domain); Secure when the request arrived over TLS or SecureAlways is set.
-// Sessions end IdleTimeout after their last use and AbsoluteTimeout after
-// they began, whatever happens.
 type Manager struct {
 	store        Store
-	codec        *securecookie.SecureCookie
+	codec        *securecookie.SecureCookie // session id
+	flashCodec   *securecookie.SecureCookie
 	box          *KeyBox
 	loginKey     []byte // HMAC key of sign-in form tokens
 	name         string
 	idle         time.Duration
 	absolute     time.Duration
+	grace        time.Duration
 	secureAlways bool
 	now          func() time.Time
 	log          *slog.Logger
@@ -184,6 +143,13 @@ func NewManager(cfg Config) (*Manager, error) {
 	idle, absolute, err := timeouts(cfg.IdleTimeout, cfg.AbsoluteTimeout)
 	if err != nil {
 		return nil, err
+	}
+	grace := cfg.Grace
+	switch {
+	case grace < 0:
+		return nil, fmt.Errorf("auth: Config.Grace must be positive (got %v)", grace)
+	case grace == 0:
+		grace = DefaultGrace
 	}
 	now := cfg.Now
 	if now == nil {
@@ -215,14 +181,18 @@ func NewManager(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	codec := securecookie.New(key(hkdfInfoCookie, 32), nil).
+	cookieKey := key(hkdfInfoCookie, 32)
+	codec := securecookie.New(cookieKey, nil).
 		SetSerializer(securecookie.NopEncoder{}).
 		// Defence in depth on top of the server-side expiry, checked
 		// against the real clock; the server record is authoritative.
-		MaxAge(int(math.Ceil(absolute.Seconds())))
+		MaxAge(int(math.Ceil((absolute + grace).Seconds())))
+	flashCodec := securecookie.New(cookieKey, nil).
+		SetSerializer(securecookie.JSONEncoder{}).
+		MaxAge(int(flashLifetime.Seconds()))
 	return &Manager{
-		store: store, codec: codec, box: box, loginKey: key(hkdfInfoLogin, 32), name: name,
-		idle: idle, absolute: absolute, secureAlways: cfg.SecureAlways, now: now, log: logger,
+		store: store, codec: codec, flashCodec: flashCodec, box: box, loginKey: key(hkdfInfoLogin, 32), name: name,
+		idle: idle, absolute: absolute, grace: grace, secureAlways: cfg.SecureAlways, now: now, log: logger,
 	}, nil
 }
 
@@ -246,33 +216,53 @@ func timeouts(idle, absolute time.Duration) (time.Duration, time.Duration, error
 	return idle, absolute, nil
 }
 
-// session is what one request knows of its session. Every Manager call
-// during the request shares it, so later calls see earlier changes.
-type session struct {
-	id   string // "" when the request has no valid session
-	rec  Record // as loaded or last written
-	data sessionData
+// requestState is what one request knows: its session and its flash
+// messages. Every Manager call during the request shares it, so later calls
+// see earlier changes.
+type requestState struct {
+	sess    *session
+	flashes *flashes
 }
+
+// session is a request's view of its session record.
+type session struct {
+	id    string // "" when the request names no session
+	ended bool   // the sign-in has ended; the record waits out the grace window
+	rec   Record // as loaded or last written
+	data  sessionData
+}
+
+func (s *session) live() bool { return s.id != "" && !s.ended }
 
 type requestKey struct{ m *Manager }
 
-// session returns the request's session, loading it on first use. Like
-// gorilla's registry, it keeps it on the request itself (*r is updated in
-// place), so every later call with the same *http.Request shares it.
-func (m *Manager) session(r *http.Request) *session {
+// state returns the request's state, made on first use. Like gorilla's
+// registry, it keeps it on the request itself (*r is updated in place), so
+// every later call with the same *http.Request shares it.
+func (m *Manager) state(r *http.Request) *requestState {
 	key := requestKey{m}
-	if s, ok := r.Context().Value(key).(*session); ok {
-		return s
+	if st, ok := r.Context().Value(key).(*requestState); ok {
+		return st
 	}
-	s := m.load(r)
-	*r = *r.WithContext(context.WithValue(r.Context(), key, s))
-	return s
+	st := &requestState{}
+	*r = *r.WithContext(context.WithValue(r.Context(), key, st))
+	return st
 }
 
-// load resolves the request's cookie to a live session and refreshes its
-// last-seen time. A missing, forged, expired or unknown cookie yields no
-// session; the reason is logged at debug level only, since it is either
-// routine (expiry) or an attacker's problem.
+// session returns the request's session, loading it on first use.
+func (m *Manager) session(r *http.Request) *session {
+	st := m.state(r)
+	if st.sess == nil {
+		st.sess = m.load(r)
+	}
+	return st.sess
+}
+
+// load resolves the request's cookie to a session: a live sign-in, whose
+// last-seen time it refreshes, or one that ended within the grace window. A
+// missing, forged or unknown cookie yields none; the reason is logged at
+// debug level only, since it is either routine (expiry) or an attacker's
+// problem.
 func (m *Manager) load(r *http.Request) *session {
 	s := &session{}
 	c, err := r.Cookie(m.name)
@@ -295,61 +285,66 @@ func (m *Manager) load(r *http.Request) *session {
 		m.log.Debug("auth: session record unreadable", "reason", err.Error())
 		return s
 	}
+	s.id, s.rec, s.data = rec.ID, rec, data
 	now := m.now()
-	expires := m.expiry(rec.Created, now)
-	if err := m.store.Touch(ctx, rec.ID, now, expires); err != nil {
+	if data.Creds != nil && now.Before(m.end(rec.Created, rec.LastSeen)) {
+		expires := m.end(rec.Created, now).Add(m.grace)
+		if err := m.store.Touch(ctx, rec.ID, now, expires); err != nil {
+			return &session{}
+		}
+		s.rec.LastSeen, s.rec.Expires = now, expires
 		return s
 	}
-	rec.LastSeen, rec.Expires = now, expires
-	s.id, s.rec, s.data = rec.ID, rec, data
+	s.ended = true
+	if data.Creds != nil {
+		// Found ended just now: the keys go at once, the rest waits out the
+		// grace window.
+		m.log.Debug("auth: sign-in ended", "reason", "idle or absolute timeout")
+		s.data.Creds = nil
+		_ = m.save(r, s)
+	}
 	return s
 }
 
-// expiry is when a session created at created and last used at lastSeen ends.
-func (m *Manager) expiry(created, lastSeen time.Time) time.Time {
+// end is when a sign-in made at created and last used at lastSeen ends.
+func (m *Manager) end(created, lastSeen time.Time) time.Time {
 	if end := created.Add(m.absolute); end.Before(lastSeen.Add(m.idle)) {
 		return end
 	}
 	return lastSeen.Add(m.idle)
 }
 
-// write stores s.data, encoded once. A session without an id gets a fresh
-// one and its cookie; an existing one that was deleted or expired meanwhile
-// is not resurrected (ErrSessionGone, and no cookie is written).
-func (m *Manager) write(w http.ResponseWriter, r *http.Request, s *session) error {
+// save stores s.data, encoded once. A live session counts as used now; an
+// ended one keeps its times, so nothing extends the grace window. A session
+// deleted or expired meanwhile is not resurrected (ErrSessionGone).
+func (m *Manager) save(r *http.Request, s *session) error {
+	if s.id == "" {
+		return errNoSession
+	}
 	data, err := json.Marshal(s.data)
 	if err != nil {
 		return err
 	}
-	now, ctx := m.now(), r.Context()
-	if s.id != "" {
-		rec := s.rec
-		rec.Data, rec.SignedIn, rec.LastSeen, rec.Expires = data, s.data.Creds != nil, now, m.expiry(rec.Created, now)
-		if err := m.store.Save(ctx, rec); err != nil {
-			return err
-		}
-		s.rec = rec
-		return nil
+	rec := s.rec
+	rec.Data, rec.SignedIn = data, s.live()
+	if s.live() {
+		now := m.now()
+		rec.LastSeen, rec.Expires = now, m.end(rec.Created, now).Add(m.grace)
 	}
-	id := newRandomToken(sessionIDBytes)
-	value, err := m.codec.Encode(m.name, []byte(id))
-	if err != nil {
-		return fmt.Errorf("auth: encoding session cookie: %w", err)
-	}
-	rec := Record{ID: id, Data: data, Created: now, LastSeen: now, Expires: m.expiry(now, now), SignedIn: s.data.Creds != nil}
-	if err := m.store.Create(ctx, rec); err != nil {
+	if err := m.store.Save(r.Context(), rec); err != nil {
 		return err
 	}
-	s.id, s.rec = id, rec
-	http.SetCookie(w, m.cookie(r, value, int(math.Ceil(m.absolute.Seconds()))))
+	s.rec = rec
 	return nil
 }
 
-// cookie builds the session cookie with the fixed security attributes;
-// maxAge < 0 expires it.
-func (m *Manager) cookie(r *http.Request, value string, maxAge int) *http.Cookie {
+var errNoSession = errors.New("auth: no session")
+
+// cookie builds a cookie with the fixed security attributes; maxAge < 0
+// expires it.
+func (m *Manager) cookie(r *http.Request, name, value string, maxAge int) *http.Cookie {
 	c := &http.Cookie{
-		Name:     m.name,
+		Name:     name,
 		Value:    value,
 		Path:     "/",
 		MaxAge:   maxAge,
@@ -363,53 +358,67 @@ func (m *Manager) cookie(r *http.Request, value string, maxAge int) *http.Cookie
 	return c
 }
 
-// SignIn starts a signed-in session for u. Any existing session is deleted
-// server-side and a new id is issued, so an id planted or observed before
-// sign-in is worthless afterwards (session fixation). Only a stashed form
-// carries over, so typed input survives a re-sign-in. The keys are stored
-// sealed with the KeyBox, never in plaintext. A zero SignedInAt is set to now.
+// setCookie adds c to the answer, replacing one of the same name set earlier
+// in the same request.
+func setCookie(w http.ResponseWriter, c *http.Cookie) {
+	h := w.Header()
+	prefix := c.Name + "="
+	h["Set-Cookie"] = slices.DeleteFunc(slices.Clone(h["Set-Cookie"]), func(v string) bool { return strings.HasPrefix(v, prefix) })
+	h.Add("Set-Cookie", c.String())
+}
+
+// SignIn starts a signed-in session for u. Any session the browser held is
+// deleted server-side and a new id is issued, so an id planted or observed
+// before sign-in is worthless afterwards (session fixation). Drafts carry
+// over only from a sign-in of the same person (see KeepDraft). The keys are
+// stored sealed with the KeyBox, never in plaintext. A zero SignedInAt is
+// set to now.
 func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u User) error {
 	if u.Credentials.APIKey == "" || u.Credentials.AccessKey == "" {
 		return errors.New("auth: SignIn needs both Credentials.APIKey and Credentials.AccessKey")
 	}
 	s := m.session(r)
-	drafts := draftsOwnedBy(s.data.Drafts, u.Email)
+	var drafts map[string]url.Values
 	if s.id != "" {
+		if strings.EqualFold(s.data.Email, u.Email) {
+			drafts = s.data.Drafts
+		}
 		_ = m.store.Delete(r.Context(), s.id)
 	}
+	now := m.now()
 	signedIn := u.SignedInAt
 	if signedIn.IsZero() {
-		signedIn = m.now()
+		signedIn = now
 	}
 	plain := encodeCredentials(u.Credentials)
 	sealed := m.box.Seal(plain)
 	clear(plain)
-	*s = session{data: sessionData{
-		Email: u.Email, Creds: sealed, SignedInAt: signedIn, CSRF: newRandomToken(csrfTokenBytes), Drafts: drafts,
-	}}
-	return m.write(w, r, s)
-}
-
-// draftsOwnedBy keeps the drafts that belong to email, so a draft left on a
-// shared browser is never handed to the next person who signs in.
-func draftsOwnedBy(drafts map[string]draft, email string) map[string]draft {
-	kept := map[string]draft{}
-	for k, d := range drafts {
-		if d.Owner != "" && d.Owner == strings.ToLower(email) {
-			kept[k] = d
-		}
+	sd := sessionData{Email: u.Email, Creds: sealed, SignedInAt: signedIn, CSRF: newRandomToken(csrfTokenBytes), Drafts: drafts}
+	data, err := json.Marshal(sd)
+	if err != nil {
+		return err
 	}
-	if len(kept) == 0 {
-		return nil
+	id := newRandomToken(sessionIDBytes)
+	value, err := m.codec.Encode(m.name, []byte(id))
+	if err != nil {
+		return fmt.Errorf("auth: encoding session cookie: %w", err)
 	}
-	return kept
+	rec := Record{ID: id, Data: data, Created: now, LastSeen: now, Expires: m.end(now, now).Add(m.grace), SignedIn: true}
+	if err := m.store.Create(r.Context(), rec); err != nil {
+		return err
+	}
+	*s = session{id: id, rec: rec, data: sd}
+	// The cookie outlives the sign-in by the grace window, or a draft saved
+	// after the end would find no record to go to.
+	setCookie(w, m.cookie(r, m.name, value, int(math.Ceil((m.absolute+m.grace).Seconds()))))
+	return nil
 }
 
 // Current returns the signed-in user with decrypted credentials, or
-// (nil, false) for anonymous, expired, unknown or tampered sessions.
+// (nil, false) for anonymous, ended, unknown or tampered sessions.
 func (m *Manager) Current(r *http.Request) (*User, bool) {
 	s := m.session(r)
-	if s.id == "" || s.data.Creds == nil {
+	if !s.live() {
 		return nil, false
 	}
 	plain, err := m.box.Open(s.data.Creds)
@@ -426,123 +435,65 @@ func (m *Manager) Current(r *http.Request) (*User, bool) {
 	return &User{Email: s.data.Email, Credentials: creds, SignedInAt: s.data.SignedInAt}, true
 }
 
-// SignOut deletes the session server-side and expires the cookie. Later
-// calls in the same request see no session.
+// SignOut deletes the session server-side, drafts and all, and expires the
+// cookie. Later calls in the same request see no session.
 func (m *Manager) SignOut(w http.ResponseWriter, r *http.Request) error {
 	s := m.session(r)
 	if s.id != "" {
 		_ = m.store.Delete(r.Context(), s.id)
 	}
 	*s = session{}
-	http.SetCookie(w, m.cookie(r, "", -1))
+	setCookie(w, m.cookie(r, m.name, "", -1))
 	return nil
 }
 
-// AddFlash queues a one-time message for the next page (post/redirect/get).
-// It works for anonymous and signed-in sessions; at most the 20 most recent
-// messages are kept.
-func (m *Manager) AddFlash(w http.ResponseWriter, r *http.Request, msg string) error {
+// EndSignIn ends a live sign-in without forgetting it, e.g. when Apptivo no
+// longer accepts its keys: the keys are wiped and nothing is granted any
+// more, but for the grace window a draft can still be kept for the person
+// and handed back when they sign in again.
+func (m *Manager) EndSignIn(w http.ResponseWriter, r *http.Request) error {
 	s := m.session(r)
-	s.data.Flashes = append(s.data.Flashes, msg)
-	if n := len(s.data.Flashes); n > maxFlashes {
-		s.data.Flashes = s.data.Flashes[n-maxFlashes:]
-	}
-	return m.write(w, r, s)
-}
-
-// TakeFlashes returns and clears the queued messages. It saves only when
-// there was something to take, so rendering a page for a visitor without a
-// session does not create one.
-func (m *Manager) TakeFlashes(w http.ResponseWriter, r *http.Request) []string {
-	s := m.session(r)
-	flashes := s.data.Flashes
-	if len(flashes) == 0 {
+	if !s.live() {
 		return nil
 	}
-	s.data.Flashes = nil
-	if err := m.write(w, r, s); err != nil {
-		m.log.Debug("auth: saving session after taking flashes failed", "reason", err.Error())
-	}
-	return flashes
+	s.ended, s.data.Creds = true, nil
+	s.rec.Expires = m.now().Add(m.grace)
+	return m.save(r, s)
 }
 
-// CSRFToken returns a signed-in session's CSRF token, creating and saving
-// one on first use. Anonymous visitors get none, and no session: the
-// sign-in form has a token of its own that needs no server state (see
-// LoginToken), so looking at pages costs the server nothing.
+// CSRFToken returns a signed-in session's CSRF token (made at sign-in, or
+// on first use for a record that lacks one). Anonymous visitors get none,
+// and no session: the sign-in form has a token of its own that needs no
+// server state (see LoginToken), so looking at pages costs the server
+// nothing.
 func (m *Manager) CSRFToken(w http.ResponseWriter, r *http.Request) (string, error) {
 	s := m.session(r)
-	if s.data.Creds == nil {
+	if !s.live() {
 		return "", nil
 	}
 	if s.data.CSRF != "" {
 		return s.data.CSRF, nil
 	}
 	s.data.CSRF = newRandomToken(csrfTokenBytes)
-	if err := m.write(w, r, s); err != nil {
+	if err := m.save(r, s); err != nil {
 		s.data.CSRF = ""
 		return "", err
 	}
 	return s.data.CSRF, nil
 }
 
-// CheckCSRF reports whether token matches the session's CSRF token, in
-// constant time. A session without a token never matches.
+// CheckCSRF reports whether token matches a live sign-in's CSRF token, in
+// constant time.
 func (m *Manager) CheckCSRF(r *http.Request, token string) bool {
 	s := m.session(r)
-	want := s.data.CSRF
-	if s.id == "" || want == "" || token == "" {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(want), []byte(token)) == 1
+	return s.live() && tokenMatches(s.data.CSRF, token)
 }
 
-// Stash keeps a form's submitted values under key, e.g. when a POST finds
-// the sign-in expired, so they can be restored after signing in again — by
-// the same person only: SignIn drops drafts whose owner (an email) is not
-// the one signing in. The encoded size of all drafts in a session is
-// limited to MaxStashBytes.
-func (m *Manager) Stash(w http.ResponseWriter, r *http.Request, key, owner string, v url.Values) error {
-	if key == "" {
-		return errors.New("auth: Stash key must not be empty")
-	}
-	s := m.session(r)
-	drafts := make(map[string]draft, len(s.data.Drafts)+1)
-	for k, d := range s.data.Drafts {
-		drafts[k] = d
-	}
-	drafts[key] = draft{Owner: strings.ToLower(owner), Form: cloneValues(v)}
-	if enc, err := json.Marshal(drafts); err != nil || len(enc) > MaxStashBytes {
-		return ErrStashTooLarge
-	}
-	s.data.Drafts = drafts
-	return m.write(w, r, s)
+func tokenMatches(want, got string) bool {
+	return want != "" && got != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
 }
 
-// TakeStash returns and removes the values stashed under key.
-func (m *Manager) TakeStash(w http.ResponseWriter, r *http.Request, key string) (url.Values, bool) {
-	s := m.session(r)
-	d, ok := s.data.Drafts[key]
-	if !ok {
-		return nil, false
-	}
-	drafts := make(map[string]draft, len(s.data.Drafts))
-	for k, d := range s.data.Drafts {
-		if k != key {
-			drafts[k] = d
-		}
-	}
-	if len(drafts) == 0 {
-		drafts = nil
-	}
-	s.data.Drafts = drafts
-	if err := m.write(w, r, s); err != nil {
-		m.log.Debug("auth: saving session after taking stash failed", "reason", err.Error())
-	}
-	return cloneValues(d.Form), true
-}
-
-// Len returns the number of live sessions.
+// Len returns the number of sessions kept (live and ended).
 func (m *Manager) Len() int {
 	n, _ := m.store.Len(context.Background())
 	return n
@@ -557,31 +508,4 @@ func newRandomToken(n int) string {
 		panic("auth: crypto/rand failed")
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// encodeCredentials serialises c as uvarint(len(APIKey)) || APIKey ||
-// AccessKey; a binary form avoids any encoder that might honour the
-// redacting methods on Credentials.
-func encodeCredentials(c Credentials) []byte {
-	b := make([]byte, 0, binary.MaxVarintLen64+len(c.APIKey)+len(c.AccessKey))
-	b = binary.AppendUvarint(b, uint64(len(c.APIKey)))
-	b = append(b, c.APIKey...)
-	return append(b, c.AccessKey...)
-}
-
-func decodeCredentials(b []byte) (Credentials, bool) {
-	n, k := binary.Uvarint(b)
-	if k <= 0 || n > uint64(len(b)-k) {
-		return Credentials{}, false
-	}
-	rest := b[k:]
-	return Credentials{APIKey: string(rest[:n]), AccessKey: string(rest[n:])}, true
-}
-
-func cloneValues(v url.Values) url.Values {
-	out := make(url.Values, len(v))
-	for k, vals := range v {
-		out[k] = slices.Clone(vals)
-	}
-	return out
 }

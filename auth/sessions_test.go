@@ -252,7 +252,7 @@ func TestTamperedCookieOrSealNoUser(t *testing.T) {
 func TestSignInIssuesNewID(t *testing.T) {
 	m, _ := newTestManager(t, nil)
 	c := m.testClient()
-	addFlash(t, m, c, "hello") // an anonymous session exists
+	signIn(t, m, c, User{Email: "earlier@example.com", Credentials: testUser().Credentials}) // a session exists
 	pre := c.clone()
 	signIn(t, m, c, testUser())
 	if c.cookie.Value == pre.cookie.Value {
@@ -348,9 +348,10 @@ func TestManagerCookieFlags(t *testing.T) {
 		wantSecure   bool
 		wantMaxAgeHr int
 	}{
-		{"http loopback", false, false, false, 8},
-		{"https", true, false, true, 8},
-		{"SecureAlways", false, true, true, 8},
+		// The cookie outlives the 8 h sign-in by the 12 h grace window.
+		{"http loopback", false, false, false, 20},
+		{"https", true, false, true, 20},
+		{"SecureAlways", false, true, true, 20},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			m, _ := newTestManager(t, func(c *Config) { c.SecureAlways = tt.always })
@@ -388,17 +389,43 @@ func TestFlashes(t *testing.T) {
 
 	res := c.do(func(w http.ResponseWriter, r *http.Request) { _ = m.TakeFlashes(w, r) })
 	if len(res.Cookies()) != 0 || m.Len() != 0 {
-		t.Error("TakeFlashes on an empty session created one")
+		t.Error("TakeFlashes without flashes set a cookie or made a session")
 	}
 
+	// Anonymous visitors' flashes ride in a signed cookie: no session.
 	addFlash("anon 1")
 	addFlash("anon 2")
+	if m.Len() != 0 || c.cookie != nil {
+		t.Errorf("flashes made %d sessions", m.Len())
+	}
+	ck := c.others[flashCookieName]
+	if ck == nil || !ck.HttpOnly || ck.MaxAge != int(flashLifetime.Seconds()) {
+		t.Fatalf("flash cookie %+v", ck)
+	}
 	if got := takeFlashes(); fmt.Sprint(got) != "[anon 1 anon 2]" {
 		t.Errorf("anonymous flashes = %q", got)
 	}
 	if got := takeFlashes(); got != nil {
 		t.Errorf("flashes not cleared: %q", got)
 	}
+	forged := c.clone()
+	forged.others = map[string]*http.Cookie{flashCookieName: {Name: flashCookieName, Value: "forged"}}
+	var got []string
+	forged.do(func(w http.ResponseWriter, r *http.Request) { got = m.TakeFlashes(w, r) })
+	if got != nil || forged.others[flashCookieName] != nil {
+		t.Errorf("forged flash cookie: %q, cookie kept: %v", got, forged.others[flashCookieName] != nil)
+	}
+	// Several in one request, then taken in the same request.
+	c.do(func(w http.ResponseWriter, r *http.Request) {
+		_ = m.AddFlash(w, r, "one")
+		_ = m.AddFlash(w, r, "two")
+		if got := m.TakeFlashes(w, r); fmt.Sprint(got) != "[one two]" {
+			t.Errorf("same-request flashes = %q", got)
+		}
+		if n := len(w.Header().Values("Set-Cookie")); n != 1 {
+			t.Errorf("%d Set-Cookie lines for one cookie", n)
+		}
+	})
 
 	signIn(t, m, c, testUser())
 	addFlash("Saved contact")
@@ -412,9 +439,15 @@ func TestFlashes(t *testing.T) {
 	for i := range maxFlashes + 5 {
 		addFlash(fmt.Sprint(i))
 	}
-	got := takeFlashes()
+	got = takeFlashes()
 	if len(got) != maxFlashes || got[0] != "5" {
 		t.Errorf("flash cap: got %d flashes starting %q", len(got), got[0])
+	}
+	for range 30 {
+		addFlash(strings.Repeat("long message ", 20))
+	}
+	if got := takeFlashes(); len(got) == 0 || len(got) >= maxFlashes {
+		t.Errorf("long flashes: %d kept, want fewer than %d but some", len(got), maxFlashes)
 	}
 }
 
@@ -467,65 +500,166 @@ func TestCSRFToken(t *testing.T) {
 	}
 }
 
-func TestStash(t *testing.T) {
-	m, _ := newTestManager(t, nil)
-	c := m.testClient()
-	form := url.Values{"name": {"Acme"}, "phones": {"1", "2"}}
+// keepDraft keeps form under key with token, as a section save does.
+func keepDraft(m *Manager, c *client, key, token string, form url.Values) error {
+	var err error
+	c.do(func(w http.ResponseWriter, r *http.Request) { err = m.KeepDraft(w, r, key, token, form) })
+	return err
+}
 
-	c.do(func(w http.ResponseWriter, r *http.Request) {
-		if err := m.Stash(w, r, "contact-new", testEmail, form); err != nil {
-			t.Fatalf("Stash: %v", err)
-		}
-	})
-	form["name"][0] = "mutated after Stash"
-
-	signIn(t, m, c, testUser())
-
+func takeDraft(m *Manager, c *client, key string) (url.Values, bool) {
 	var got url.Values
 	var ok bool
-	c.do(func(w http.ResponseWriter, r *http.Request) { got, ok = m.TakeStash(w, r, "contact-new") })
-	if !ok || got.Get("name") != "Acme" || len(got["phones"]) != 2 {
-		t.Fatalf("TakeStash after SignIn = %v, %v", got, ok)
+	c.do(func(w http.ResponseWriter, r *http.Request) { got, ok = m.TakeStash(w, r, key) })
+	return got, ok
+}
+
+func TestDraftWhileSignedIn(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	c := m.testClient()
+	signIn(t, m, c, testUser())
+	form := url.Values{"name": {"Acme"}, "phones": {"1", "2"}}
+	if err := keepDraft(m, c, "contact-new", "", form); err != nil {
+		t.Fatalf("KeepDraft: %v", err)
 	}
-	c.do(func(w http.ResponseWriter, r *http.Request) { got, ok = m.TakeStash(w, r, "contact-new") })
-	if ok {
-		t.Errorf("stash not removed: %v", got)
+	form["name"][0] = "mutated after KeepDraft"
+	got, ok := takeDraft(m, c, "contact-new")
+	if !ok || got.Get("name") != "Acme" || len(got["phones"]) != 2 {
+		t.Fatalf("TakeStash = %v, %v", got, ok)
+	}
+	if got, ok := takeDraft(m, c, "contact-new"); ok {
+		t.Errorf("draft not removed: %v", got)
 	}
 	if _, signedIn := current(m, c); !signedIn {
-		t.Error("stash handling lost the sign-in")
-	}
-
-	// A draft left by someone else on this browser is not handed over.
-	other := m.testClient()
-	other.do(func(w http.ResponseWriter, r *http.Request) {
-		if err := m.Stash(w, r, "contact-new", "someone.else@example.com", form); err != nil {
-			t.Fatal(err)
-		}
-	})
-	signIn(t, m, other, testUser())
-	other.do(func(w http.ResponseWriter, r *http.Request) { _, ok = m.TakeStash(w, r, "contact-new") })
-	if ok {
-		t.Error("another person's draft survived the sign-in")
+		t.Error("draft handling lost the sign-in")
 	}
 }
 
-func TestStashSizeLimit(t *testing.T) {
+// Strangers keep nothing: a browser that never signed in gets no session,
+// no cookie and no draft from KeepDraft (nor from anything else).
+func TestStrangersKeepNothing(t *testing.T) {
 	m, _ := newTestManager(t, nil)
 	c := m.testClient()
-	half := url.Values{"body": {strings.Repeat("x", MaxStashBytes/2)}}
-	var errs []error
+	if err := keepDraft(m, c, "name", "any", url.Values{"name": {"x"}}); !errors.Is(err, ErrNoSignIn) {
+		t.Errorf("KeepDraft for a stranger = %v", err)
+	}
 	c.do(func(w http.ResponseWriter, r *http.Request) {
-		errs = append(errs, m.Stash(w, r, "a", "a@example.com", half))
-		errs = append(errs, m.Stash(w, r, "b", "a@example.com", half))         // total now over the limit
-		errs = append(errs, m.Stash(w, r, "a", "a@example.com", url.Values{})) // replacing "a" frees room
-		errs = append(errs, m.Stash(w, r, "", "a@example.com", url.Values{}))  // empty key
-		errs = append(errs, m.Stash(w, r, "b", "a@example.com", half))
+		_, _ = m.CSRFToken(w, r)
+		m.CheckCSRF(r, "x")
+		m.TakeFlashes(w, r)
+		m.TakeStash(w, r, "name")
+		m.Current(r)
+		_ = m.EndSignIn(w, r)
 	})
+	if m.Len() != 0 || c.cookie != nil {
+		t.Errorf("a stranger made %d sessions (cookie %v)", m.Len(), c.cookie)
+	}
+}
+
+// When a sign-in ends while a form is open, the form's save keeps a draft
+// for the grace window — only with that sign-in's CSRF token — and signing
+// in again as the same person hands it back.
+func TestDraftAcrossAnEndedSignIn(t *testing.T) {
+	for name, end := range map[string]func(m *Manager, c *client, clock *fakeClock){
+		"idle":     func(_ *Manager, _ *client, clock *fakeClock) { clock.Advance(DefaultIdleTimeout) },
+		"absolute": func(m *Manager, c *client, clock *fakeClock) { keepUsing(m, c, clock, DefaultAbsoluteTimeout) },
+		"keys refused": func(m *Manager, c *client, _ *fakeClock) {
+			c.do(func(w http.ResponseWriter, r *http.Request) { _ = m.EndSignIn(w, r) })
+		},
+		"idle, then hours": func(_ *Manager, _ *client, clock *fakeClock) { clock.Advance(DefaultIdleTimeout + 10*time.Hour) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			m, clock := newTestManager(t, nil)
+			c := m.testClient()
+			signIn(t, m, c, testUser())
+			token := csrfToken(t, m, c)
+			end(m, c, clock)
+			if _, ok := current(m, c); ok {
+				t.Fatal("still signed in")
+			}
+			if tok := csrfToken(t, m, c); tok != "" || checkCSRF(m, c, token) {
+				t.Error("an ended sign-in still has a usable CSRF token")
+			}
+			if err := keepDraft(m, c, "name", "not-the-token", url.Values{"name": {"Forged"}}); !errors.Is(err, ErrNoSignIn) {
+				t.Errorf("KeepDraft with another token = %v", err)
+			}
+			if err := keepDraft(m, c, "name", token, url.Values{"name": {"Typed"}}); err != nil {
+				t.Fatalf("KeepDraft with the sign-in's token = %v", err)
+			}
+			if _, ok := takeDraft(m, c, "name"); ok {
+				t.Error("a draft was handed back before signing in again")
+			}
+			for _, r := range records(m.store) {
+				if bytes.Contains(r.Data, []byte(`"creds"`)) || r.SignedIn {
+					t.Error("an ended sign-in's record still holds the keys")
+				}
+			}
+			signIn(t, m, c, User{Email: strings.ToUpper(testEmail), Credentials: testUser().Credentials})
+			if got, ok := takeDraft(m, c, "name"); !ok || got.Get("name") != "Typed" {
+				t.Fatalf("after signing in again: %v, %v", got, ok)
+			}
+		})
+	}
+
+	t.Run("past the grace window", func(t *testing.T) {
+		m, clock := newTestManager(t, nil)
+		c := m.testClient()
+		signIn(t, m, c, testUser())
+		token := csrfToken(t, m, c)
+		clock.Advance(DefaultIdleTimeout + DefaultGrace)
+		if err := keepDraft(m, c, "name", token, url.Values{"name": {"Typed"}}); !errors.Is(err, ErrNoSignIn) {
+			t.Errorf("KeepDraft after the grace window = %v", err)
+		}
+		if m.Len() != 0 {
+			t.Errorf("%d records after the grace window", m.Len())
+		}
+	})
+
+	t.Run("someone else signs in", func(t *testing.T) {
+		m, clock := newTestManager(t, nil)
+		c := m.testClient()
+		signIn(t, m, c, testUser())
+		token := csrfToken(t, m, c)
+		clock.Advance(DefaultIdleTimeout)
+		_ = keepDraft(m, c, "name", token, url.Values{"name": {"Typed"}})
+		signIn(t, m, c, User{Email: "someone.else@example.com", Credentials: testUser().Credentials})
+		if _, ok := takeDraft(m, c, "name"); ok {
+			t.Error("another person's draft survived the sign-in")
+		}
+	})
+}
+
+// keepUsing uses the session every 25 minutes until d has passed.
+func keepUsing(m *Manager, c *client, clock *fakeClock, d time.Duration) {
+	for step := 25 * time.Minute; d > 0; d -= step {
+		clock.Advance(min(step, d))
+		current(m, c)
+	}
+}
+
+func TestDraftSizeLimit(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	c := m.testClient()
+	signIn(t, m, c, testUser())
+	half := url.Values{"body": {strings.Repeat("x", MaxStashBytes/2)}}
+	errs := []error{
+		keepDraft(m, c, "a", "", half),
+		keepDraft(m, c, "b", "", half),         // total now over the limit
+		keepDraft(m, c, "a", "", url.Values{}), // replacing "a" frees room
+		keepDraft(m, c, "", "", url.Values{}),  // empty key
+		keepDraft(m, c, "b", "", half),
+	}
 	want := []error{nil, ErrStashTooLarge, nil, errors.New("any"), nil}
 	for i := range want {
 		if (errs[i] == nil) != (want[i] == nil) || (want[i] == ErrStashTooLarge && !errors.Is(errs[i], ErrStashTooLarge)) {
 			t.Errorf("call %d: err = %v, want %v", i, errs[i], want[i])
 		}
+	}
+	// The limit counts what is really kept: characters that take more room
+	// encoded count as more.
+	signIn(t, m, c, testUser())
+	if err := keepDraft(m, c, "a", "", url.Values{"body": {strings.Repeat("<", MaxStashBytes/3)}}); !errors.Is(err, ErrStashTooLarge) {
+		t.Errorf("a draft taking over the limit once encoded: %v", err)
 	}
 }
 
@@ -644,15 +778,20 @@ func TestManagerConcurrent(t *testing.T) {
 	}
 }
 
-func TestAnonymousFloodDoesNotEvictSignedInSessions(t *testing.T) {
-	m, _ := newTestManager(t, func(cfg *Config) { cfg.MaxSessions = 3 })
+// When the store is full, ended sign-ins go before live ones.
+func TestEndedSignInsAreEvictedFirst(t *testing.T) {
+	m, clock := newTestManager(t, func(cfg *Config) { cfg.MaxSessions = 3 })
 	user := m.testClient()
 	signIn(t, m, user, testUser())
 	for range 10 {
-		addFlash(t, m, m.testClient(), "hello")
+		c := m.testClient()
+		signIn(t, m, c, testUser())
+		c.do(func(w http.ResponseWriter, r *http.Request) { _ = m.EndSignIn(w, r) })
+		addFlash(t, m, m.testClient(), "hello") // strangers add nothing
+		clock.Advance(time.Second)
 	}
 	if _, ok := current(m, user); !ok {
-		t.Fatal("anonymous sessions pushed out a signed-in one")
+		t.Fatal("ended sign-ins pushed out a live one")
 	}
 	if n := m.Len(); n > 3 {
 		t.Fatalf("cap exceeded: %d sessions", n)

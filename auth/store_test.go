@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -35,11 +36,13 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// client is a one-cookie browser: it sends its cookie with each request and
-// applies Set-Cookie headers from each response.
+// client is a small browser: it sends its cookies with each request and
+// applies Set-Cookie headers from each response. cookie is the one named
+// name (the session cookie); others holds the rest (flash, sign-in form).
 type client struct {
 	name   string
 	cookie *http.Cookie
+	others map[string]*http.Cookie
 	tls    bool
 	last   *http.Response
 }
@@ -52,27 +55,38 @@ func (c *client) do(fn func(w http.ResponseWriter, r *http.Request)) *http.Respo
 	if c.cookie != nil {
 		r.AddCookie(&http.Cookie{Name: c.cookie.Name, Value: c.cookie.Value})
 	}
+	for _, ck := range c.others {
+		r.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+	}
 	w := httptest.NewRecorder()
 	fn(w, r)
 	res := w.Result()
 	for _, ck := range res.Cookies() {
-		if ck.Name != c.name {
-			continue
-		}
+		name := ck.Name
 		if ck.MaxAge < 0 {
-			c.cookie = nil
-		} else {
+			ck = nil
+		}
+		switch {
+		case name == c.name:
 			c.cookie = ck
+		case ck == nil:
+			delete(c.others, name)
+		default:
+			if c.others == nil {
+				c.others = map[string]*http.Cookie{}
+			}
+			c.others[name] = ck
 		}
 	}
 	c.last = res
 	return res
 }
 
-// clone returns a client holding the same cookie, e.g. an attacker who
-// captured it.
+// clone returns a client holding the same cookies, e.g. an attacker who
+// captured them.
 func (c *client) clone() *client {
 	cp := *c
+	cp.others = maps.Clone(c.others)
 	return &cp
 }
 

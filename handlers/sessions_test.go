@@ -69,9 +69,7 @@ func TestExpiredSessionContactSaveKeepsTypedRows(t *testing.T) {
 			if !strings.Contains(login.text("#live"), "what you typed will be back") {
 				t.Errorf("live region: %q", login.text("#live"))
 			}
-			p := e.post("/login", url.Values{"email": {testEmail}, "apiKey": {apptivotest.DemoKeys.APIKey},
-				"accessKey": {apptivotest.DemoKeys.AccessKey}, "next": {"/customers/1000001/contact/edit"}}, false)
-			back := e.follow(p)
+			back := e.signInAgain("/customers/1000001/contact/edit")
 			if back.doc.Find(`[data-testid=restored]`).Length() != 1 {
 				t.Fatal("no sign that the typed input was restored")
 			}
@@ -212,6 +210,14 @@ func headerLines(h http.Header) []string {
 	return out
 }
 
+// signInAgain signs in as testEmail with the demo keys from the sign-in
+// form already open, and follows to next.
+func (e *env) signInAgain(next string) page {
+	e.t.Helper()
+	return e.follow(e.post("/login", url.Values{"email": {testEmail}, "apiKey": {apptivotest.DemoKeys.APIKey},
+		"accessKey": {apptivotest.DemoKeys.AccessKey}, "next": {next}}, false))
+}
+
 // anotherBrowser is a browser of its own (empty cookie jar, nobody signed
 // in) on the same desk.
 func (e *env) anotherBrowser() *env {
@@ -287,5 +293,71 @@ func TestSignInFormTokenIsBoundToTheBrowserAndExpires(t *testing.T) {
 	}
 	if p := e.post("/login", creds, false); p.status != http.StatusSeeOther {
 		t.Fatalf("retry with the renewed form: %d", p.status)
+	}
+}
+
+// A draft is kept across an ended sign-in only for a session that was signed
+// in and only when the form's token is that session's: a post with another
+// token, or from a browser that never signed in, is turned away without
+// keeping anything, and says so.
+func TestExpiredSessionKeepsADraftOnlyWithItsToken(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	id := int64(1000001)
+	_, form := e.openForm(id, "name", false)
+	form.Set("name", "Typed With A Forged Token LLC")
+	form.Set("_csrf", "not-the-sessions-token")
+	e.clock.Advance(31 * time.Minute)
+	p := e.do(http.MethodPost, idPath(id, "/name"), form, false)
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/login") {
+		t.Fatalf("%d %q", p.status, p.header.Get("Location"))
+	}
+	login := e.follow(p)
+	if msg := login.text("#live"); !strings.Contains(msg, "nothing was saved") || strings.Contains(msg, "will be back") {
+		t.Errorf("live region: %q", msg)
+	}
+	back := e.signInAgain(idPath(id, "/name/edit"))
+	if back.val("#customerName") == "Typed With A Forged Token LLC" || back.doc.Find(`[data-testid=restored]`).Length() != 0 {
+		t.Fatal("a draft posted with another token was kept")
+	}
+
+	stranger := e.anotherBrowser()
+	p = stranger.post(idPath(id, "/name"), url.Values{"name": {"Stranger LLC"}}, false)
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("stranger: %d", p.status)
+	}
+	for _, c := range stranger.client.Jar.Cookies(e.appURL()) {
+		if strings.HasSuffix(c.Name, "desk_session") {
+			t.Errorf("a stranger's post got a session cookie")
+		}
+	}
+	if msg := stranger.follow(p).text("#live"); !strings.Contains(msg, "nothing was saved") || strings.Contains(msg, "will be back") {
+		t.Errorf("stranger's live region: %q", msg)
+	}
+	if n := e.sessions.Len(); n != 1 {
+		t.Errorf("%d sessions, want only the signed-in one", n)
+	}
+}
+
+// The rescue also works when the sign-in reached its absolute limit (8 h)
+// while a form was open, and the draft survives for hours after.
+func TestDraftSurvivesTheAbsoluteLimit(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	id := int64(1000001)
+	for range 19 { // active all day: 19 × 25 min = 7 h 55
+		e.clock.Advance(25 * time.Minute)
+		e.get("/customers")
+	}
+	_, form := e.openForm(id, "name", false)
+	form.Set("name", "Typed At The End Of The Day LLC")
+	e.clock.Advance(5*time.Minute + 3*time.Hour) // past 8 h, then a long meeting
+	if p := e.post(idPath(id, "/name"), form, false); !strings.HasPrefix(p.header.Get("Location"), "/login") {
+		t.Fatalf("%d %q", p.status, p.header.Get("Location"))
+	}
+	e.get("/login?next=%2Fcustomers%2F1000001%2Fname%2Fedit")
+	back := e.signInAgain(idPath(id, "/name/edit"))
+	if back.val("#customerName") != "Typed At The End Of The Day LLC" {
+		t.Fatalf("draft lost after the absolute limit: %q", back.val("#customerName"))
 	}
 }
