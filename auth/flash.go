@@ -32,9 +32,10 @@ func (m *Manager) flashes(r *http.Request) *flashes {
 	st := m.state(r)
 	if st.flashes == nil {
 		st.flashes = &flashes{}
-		if c, err := r.Cookie(flashCookieName); err == nil {
+		name := m.cookieName(r, flashCookieName)
+		if c, err := r.Cookie(name); err == nil {
 			st.flashes.cookie = true
-			_ = m.flashCodec.Decode(flashCookieName, c.Value, &st.flashes.msgs)
+			_ = m.flashCodec.Decode(name, c.Value, &st.flashes.msgs)
 		}
 	}
 	return st.flashes
@@ -49,7 +50,7 @@ func (m *Manager) AddFlash(w http.ResponseWriter, r *http.Request, msg string) e
 		msgs = msgs[len(msgs)-maxFlashes:]
 	}
 	for ; len(msgs) > 0; msgs = msgs[1:] {
-		value, err := m.flashCodec.Encode(flashCookieName, msgs)
+		value, err := m.flashCodec.Encode(m.cookieName(r, flashCookieName), msgs)
 		if err == nil && len(value) <= maxFlashCookie {
 			f.msgs = msgs
 			setCookie(w, m.cookie(r, flashCookieName, value, int(flashLifetime.Seconds())))

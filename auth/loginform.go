@@ -35,15 +35,7 @@ func (m *Manager) LoginToken(w http.ResponseWriter, r *http.Request) string {
 		nonce = make([]byte, loginNonceBytes)
 		_, _ = rand.Read(nonce)
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name:     loginCookieName,
-		Value:    base64.RawURLEncoding.EncodeToString(nonce),
-		Path:     "/",
-		MaxAge:   int(LoginFormLifetime.Seconds()),
-		Secure:   m.secureAlways || r.TLS != nil,
-		HttpOnly: true,
-		SameSite: http.SameSiteLaxMode,
-	})
+	setCookie(w, m.cookie(r, loginCookieName, base64.RawURLEncoding.EncodeToString(nonce), int(LoginFormLifetime.Seconds())))
 	issued := m.now().Unix()
 	tok := binary.BigEndian.AppendUint64(nil, uint64(issued))
 	return base64.RawURLEncoding.EncodeToString(append(tok, m.loginMAC(nonce, issued)...))
@@ -70,7 +62,7 @@ func (m *Manager) CheckLoginToken(r *http.Request, token string) bool {
 
 // loginNonce reads the browser's nonce cookie.
 func (m *Manager) loginNonce(r *http.Request) ([]byte, bool) {
-	c, err := r.Cookie(loginCookieName)
+	c, err := r.Cookie(m.cookieName(r, loginCookieName))
 	if err != nil {
 		return nil, false
 	}

@@ -10,6 +10,7 @@ package auth
 import (
 	"context"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -51,7 +52,12 @@ const (
 	hkdfInfoCookie = "customerdesk/desk auth: session cookie HMAC v1"
 	hkdfInfoKeyBox = "customerdesk/desk auth: credentials key box v1"
 	hkdfInfoLogin  = "customerdesk/desk auth: sign-in form token v1"
+	hkdfInfoPrint  = "customerdesk/desk auth: key pair fingerprint v1"
 )
+
+// hostPrefix names cookies that browsers accept only with Secure, Path=/
+// and no Domain, so no sibling subdomain can set (plant) them.
+const hostPrefix = "__Host-"
 
 // User is a signed-in user as returned by Manager.Current.
 type User struct {
@@ -65,7 +71,10 @@ type User struct {
 // change what is stored without saving, and nothing kept points into a
 // request (a string cut from a form shares the whole body's memory).
 type sessionData struct {
-	Email string `json:"email"`
+	// Email and KeyPrint say who signed in: a draft is handed back only to
+	// the same email with the same key pair.
+	Email    string `json:"email"`
+	KeyPrint []byte `json:"keyPrint"` // keyed fingerprint of the key pair, never the keys
 	// Creds are the keys sealed by the KeyBox, never plaintext; nil once the
 	// sign-in has ended.
 	Creds      []byte                `json:"creds,omitempty"`
@@ -119,6 +128,7 @@ type Manager struct {
 	flashCodec   *securecookie.SecureCookie
 	box          *KeyBox
 	loginKey     []byte // HMAC key of sign-in form tokens
+	printKey     []byte // HMAC key of key pair fingerprints
 	name         string
 	idle         time.Duration
 	absolute     time.Duration
@@ -191,7 +201,8 @@ func NewManager(cfg Config) (*Manager, error) {
 		SetSerializer(securecookie.JSONEncoder{}).
 		MaxAge(int(flashLifetime.Seconds()))
 	return &Manager{
-		store: store, codec: codec, flashCodec: flashCodec, box: box, loginKey: key(hkdfInfoLogin, 32), name: name,
+		store: store, codec: codec, flashCodec: flashCodec, box: box, name: name,
+		loginKey: key(hkdfInfoLogin, 32), printKey: key(hkdfInfoPrint, 32),
 		idle: idle, absolute: absolute, grace: grace, secureAlways: cfg.SecureAlways, now: now, log: logger,
 	}, nil
 }
@@ -265,12 +276,13 @@ func (m *Manager) session(r *http.Request) *session {
 // problem.
 func (m *Manager) load(r *http.Request) *session {
 	s := &session{}
-	c, err := r.Cookie(m.name)
+	name := m.cookieName(r, m.name)
+	c, err := r.Cookie(name)
 	if err != nil {
 		return s
 	}
 	var raw []byte
-	if err := m.codec.Decode(m.name, c.Value, &raw); err != nil {
+	if err := m.codec.Decode(name, c.Value, &raw); err != nil {
 		m.log.Debug("auth: session cookie rejected", "reason", err.Error())
 		return s
 	}
@@ -340,15 +352,27 @@ func (m *Manager) save(r *http.Request, s *session) error {
 
 var errNoSession = errors.New("auth: no session")
 
-// cookie builds a cookie with the fixed security attributes; maxAge < 0
-// expires it.
-func (m *Manager) cookie(r *http.Request, name, value string, maxAge int) *http.Cookie {
+// secure reports whether cookies for r are Secure (and __Host- named).
+func (m *Manager) secure(r *http.Request) bool { return m.secureAlways || r.TLS != nil }
+
+// cookieName is the name a cookie has in answers to r: with the __Host-
+// prefix whenever cookies are Secure.
+func (m *Manager) cookieName(r *http.Request, base string) string {
+	if m.secure(r) {
+		return hostPrefix + base
+	}
+	return base
+}
+
+// cookie builds the cookie named base (see cookieName) with the fixed
+// security attributes; maxAge < 0 expires it.
+func (m *Manager) cookie(r *http.Request, base, value string, maxAge int) *http.Cookie {
 	c := &http.Cookie{
-		Name:     name,
+		Name:     m.cookieName(r, base),
 		Value:    value,
 		Path:     "/",
 		MaxAge:   maxAge,
-		Secure:   m.secureAlways || r.TLS != nil,
+		Secure:   m.secure(r),
 		HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
 	}
@@ -370,17 +394,20 @@ func setCookie(w http.ResponseWriter, c *http.Cookie) {
 // SignIn starts a signed-in session for u. Any session the browser held is
 // deleted server-side and a new id is issued, so an id planted or observed
 // before sign-in is worthless afterwards (session fixation). Drafts carry
-// over only from a sign-in of the same person (see KeepDraft). The keys are
-// stored sealed with the KeyBox, never in plaintext. A zero SignedInAt is
-// set to now.
+// over from it only if it was a sign-in of the same identity: the same email
+// and the same key pair. A session someone else left or planted on this
+// browser hands nothing on, whatever its forms claimed. The keys are stored
+// sealed with the KeyBox, never in plaintext. A zero SignedInAt is set to
+// now.
 func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u User) error {
 	if u.Credentials.APIKey == "" || u.Credentials.AccessKey == "" {
 		return errors.New("auth: SignIn needs both Credentials.APIKey and Credentials.AccessKey")
 	}
 	s := m.session(r)
+	print := m.keyPrint(u.Credentials)
 	var drafts map[string]url.Values
 	if s.id != "" {
-		if strings.EqualFold(s.data.Email, u.Email) {
+		if strings.EqualFold(s.data.Email, u.Email) && hmac.Equal(s.data.KeyPrint, print) {
 			drafts = s.data.Drafts
 		}
 		_ = m.store.Delete(r.Context(), s.id)
@@ -393,13 +420,15 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u User) error {
 	plain := encodeCredentials(u.Credentials)
 	sealed := m.box.Seal(plain)
 	clear(plain)
-	sd := sessionData{Email: u.Email, Creds: sealed, SignedInAt: signedIn, CSRF: newRandomToken(csrfTokenBytes), Drafts: drafts}
+	sd := sessionData{
+		Email: u.Email, KeyPrint: print, Creds: sealed, SignedInAt: signedIn, CSRF: newRandomToken(csrfTokenBytes), Drafts: drafts,
+	}
 	data, err := json.Marshal(sd)
 	if err != nil {
 		return err
 	}
 	id := newRandomToken(sessionIDBytes)
-	value, err := m.codec.Encode(m.name, []byte(id))
+	value, err := m.codec.Encode(m.cookieName(r, m.name), []byte(id))
 	if err != nil {
 		return fmt.Errorf("auth: encoding session cookie: %w", err)
 	}
@@ -412,6 +441,17 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u User) error {
 	// after the end would find no record to go to.
 	setCookie(w, m.cookie(r, m.name, value, int(math.Ceil((m.absolute+m.grace).Seconds()))))
 	return nil
+}
+
+// keyPrint is a keyed fingerprint of a key pair (HMAC-SHA256 under a key
+// derived from the session key): equal for equal pairs, and telling nothing
+// about the keys to anyone who sees it.
+func (m *Manager) keyPrint(c Credentials) []byte {
+	plain := encodeCredentials(c)
+	defer clear(plain)
+	mac := hmac.New(sha256.New, m.printKey)
+	mac.Write(plain)
+	return mac.Sum(nil)
 }
 
 // Current returns the signed-in user with decrypted credentials, or

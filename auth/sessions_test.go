@@ -357,9 +357,17 @@ func TestManagerCookieFlags(t *testing.T) {
 			m, _ := newTestManager(t, func(c *Config) { c.SecureAlways = tt.always })
 			c := m.testClient()
 			c.tls = tt.tls
+			wantName := DefaultCookieName
+			if tt.wantSecure {
+				wantName = "__Host-" + DefaultCookieName // no sibling subdomain can plant it
+			}
+			c.name = wantName
 			signIn(t, m, c, testUser())
 			ck := c.cookie
-			if ck.Name != DefaultCookieName || ck.Secure != tt.wantSecure || !ck.HttpOnly ||
+			if ck == nil {
+				t.Fatalf("no %s cookie", wantName)
+			}
+			if ck.Name != wantName || ck.Secure != tt.wantSecure || !ck.HttpOnly ||
 				ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Domain != "" ||
 				ck.MaxAge != tt.wantMaxAgeHr*3600 {
 				t.Errorf("cookie = %+v", ck)
@@ -615,18 +623,53 @@ func TestDraftAcrossAnEndedSignIn(t *testing.T) {
 		}
 	})
 
-	t.Run("someone else signs in", func(t *testing.T) {
-		m, clock := newTestManager(t, nil)
-		c := m.testClient()
-		signIn(t, m, c, testUser())
-		token := csrfToken(t, m, c)
-		clock.Advance(DefaultIdleTimeout)
-		_ = keepDraft(m, c, "name", token, url.Values{"name": {"Typed"}})
-		signIn(t, m, c, User{Email: "someone.else@example.com", Credentials: testUser().Credentials})
-		if _, ok := takeDraft(m, c, "name"); ok {
-			t.Error("another person's draft survived the sign-in")
+	// The draft belongs to the identity that typed it: the email and the key
+	// pair. Whoever signs in next on that browser as anyone else gets nothing.
+	for name, next := range map[string]User{
+		"another email, same keys": {Email: "someone.else@example.com", Credentials: testUser().Credentials},
+		"same email, other keys":   {Email: testEmail, Credentials: Credentials{APIKey: testAPIKey, AccessKey: "another-access-key-000"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m, clock := newTestManager(t, nil)
+			c := m.testClient()
+			signIn(t, m, c, testUser())
+			token := csrfToken(t, m, c)
+			clock.Advance(DefaultIdleTimeout)
+			_ = keepDraft(m, c, "name", token, url.Values{"name": {"Typed"}})
+			signIn(t, m, c, next)
+			if _, ok := takeDraft(m, c, "name"); ok {
+				t.Error("another identity's draft survived the sign-in")
+			}
+		})
+	}
+}
+
+func TestKeyPrintNamesThePairWithoutTheKeys(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	other, _ := newTestManager(t, func(c *Config) { c.SessionKey = bytes.Repeat([]byte{9}, 32) })
+	pair := testUser().Credentials
+	p := m.keyPrint(pair)
+	if !bytes.Equal(p, m.keyPrint(Credentials{APIKey: testAPIKey, AccessKey: testAccessKey})) {
+		t.Error("the same pair prints differently")
+	}
+	for name, q := range map[string][]byte{
+		"other access key":  m.keyPrint(Credentials{APIKey: testAPIKey, AccessKey: testAccessKey + "x"}),
+		"keys moved across": m.keyPrint(Credentials{APIKey: testAPIKey[:5], AccessKey: testAPIKey[5:] + testAccessKey}),
+		"other session key": other.keyPrint(pair),
+	} {
+		if bytes.Equal(p, q) {
+			t.Errorf("%s: same print", name)
 		}
-	})
+	}
+	c := m.testClient()
+	signIn(t, m, c, testUser())
+	for _, r := range records(m.store) {
+		for _, secret := range []string{testAPIKey, testAccessKey, testAPIKey[:8], testAccessKey[:8]} {
+			if bytes.Contains(r.Data, []byte(secret)) {
+				t.Error("the record holds a key in the clear")
+			}
+		}
+	}
 }
 
 // keepUsing uses the session every 25 minutes until d has passed.

@@ -361,3 +361,94 @@ func TestDraftSurvivesTheAbsoluteLimit(t *testing.T) {
 		t.Fatalf("draft lost after the absolute limit: %q", back.val("#customerName"))
 	}
 }
+
+// A draft is handed back only to the signed-in identity that typed it — the
+// same email and the same key pair — never to whoever signs in on a browser
+// where someone else left (or planted) a session; and the _owner field a
+// browser sends decides nothing.
+func TestPlantedDraftIsNeverRestored(t *testing.T) {
+	otherKeys := apptivotest.KeyPair{APIKey: "mallory-api-key-0000", AccessKey: "mallory-access-key-0000", UserName: "Mallory"}
+	const id = int64(1000001)
+	for name, plant := range map[string]func(e, mallory *env){
+		"posted by a stranger naming the victim in _owner": func(e, mallory *env) {
+			mallory.post(idPath(id, "/name"), url.Values{"name": {"Planted Name LLC"}, "name_orig": {"x"}, "_owner": {testEmail}}, false)
+		},
+		"typed by someone signed in with the victim's email and other keys": func(e, mallory *env) {
+			mallory.signInAs(testEmail, otherKeys)
+			_, form := mallory.openForm(id, "name", false)
+			form.Set("name", "Planted Name LLC")
+			e.clock.Advance(31 * time.Minute)
+			mallory.post(idPath(id, "/name"), form, false)
+		},
+		"typed by someone else with the same keys": func(e, mallory *env) {
+			mallory.signInAs("mallory@example.com", apptivotest.DemoKeys)
+			_, form := mallory.openForm(id, "name", false)
+			form.Set("name", "Planted Name LLC")
+			e.clock.Advance(31 * time.Minute)
+			mallory.post(idPath(id, "/name"), form, false)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			e.sim.AddKeyPair(otherKeys)
+			mallory := e.anotherBrowser()
+			e.get("/login") // the victim's sign-in form is open
+			plant(e, mallory)
+			for _, c := range mallory.client.Jar.Cookies(e.appURL()) {
+				if strings.HasSuffix(c.Name, "desk_session") {
+					e.client.Jar.SetCookies(e.appURL(), []*http.Cookie{{Name: c.Name, Value: c.Value}})
+				}
+			}
+			p := e.post("/login", url.Values{"email": {testEmail}, "apiKey": {apptivotest.DemoKeys.APIKey},
+				"accessKey": {apptivotest.DemoKeys.AccessKey}, "next": {idPath(id, "/name/edit")}}, false)
+			form := e.follow(p)
+			if got := form.val("#customerName"); got != e.stored(id).Name() || form.doc.Find(`[data-testid=restored]`).Length() != 0 {
+				t.Fatalf("the victim's form shows %q (restored marker: %d)", got, form.doc.Find(`[data-testid=restored]`).Length())
+			}
+		})
+	}
+}
+
+// signInAs signs this browser in with the given email and keys.
+func (e *env) signInAs(email string, keys apptivotest.KeyPair) {
+	e.t.Helper()
+	e.get("/login")
+	p := e.post("/login", url.Values{"email": {email}, "apiKey": {keys.APIKey}, "accessKey": {keys.AccessKey}}, false)
+	e.follow(p)
+}
+
+// With COOKIE_SECURE=1 every cookie is named with the __Host- prefix, which
+// browsers accept only Secure, with Path=/ and no Domain: a sibling
+// subdomain cannot plant one. A plain-named copy is not accepted.
+func TestSecureCookiesUseTheHostPrefix(t *testing.T) {
+	e := newEnv(t, func(s *handlers.Settings) { s.SecureCookies = true })
+	named := func(p page, want string) {
+		t.Helper()
+		found := false
+		for _, c := range (&http.Response{Header: p.header}).Cookies() {
+			if !strings.HasPrefix(c.Name, "__Host-") || !c.Secure || c.Path != "/" || c.Domain != "" || !c.HttpOnly {
+				t.Errorf("cookie %s", c.String())
+			}
+			found = found || c.Name == want
+		}
+		if !found {
+			t.Errorf("no %s cookie set", want)
+		}
+	}
+	// Go's cookie jar, like browsers, treats loopback as a secure origin.
+	named(e.get("/login"), "__Host-desk_login")
+	p := e.post("/login", url.Values{"email": {testEmail}, "apiKey": {apptivotest.DemoKeys.APIKey}, "accessKey": {apptivotest.DemoKeys.AccessKey}}, false)
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", p.status)
+	}
+	named(p, "__Host-desk_session")
+	if p := e.get("/customers"); p.status != http.StatusOK {
+		t.Fatalf("the __Host- session cookie does not work: %d", p.status)
+	}
+	planted := e.anotherBrowser()
+	planted.client.Jar.SetCookies(e.appURL(), []*http.Cookie{{Name: "desk_session", Value: sessionCookie(t, e).Value}})
+	if p := planted.get("/customers"); p.status != http.StatusSeeOther {
+		t.Fatalf("a plain-named copy of the session cookie works: %d", p.status)
+	}
+	named(e.post("/logout", nil, false), "__Host-desk_flash")
+}
