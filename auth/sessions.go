@@ -404,10 +404,10 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u User) error {
 		return errors.New("auth: SignIn needs both Credentials.APIKey and Credentials.AccessKey")
 	}
 	s := m.session(r)
-	print := m.keyPrint(u.Credentials)
+	fp := m.keyPrint(u.Credentials)
 	var drafts map[string]url.Values
 	if s.id != "" {
-		if strings.EqualFold(s.data.Email, u.Email) && hmac.Equal(s.data.KeyPrint, print) {
+		if strings.EqualFold(s.data.Email, u.Email) && hmac.Equal(s.data.KeyPrint, fp) {
 			drafts = s.data.Drafts
 		}
 		_ = m.store.Delete(r.Context(), s.id)
@@ -421,7 +421,7 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u User) error {
 	sealed := m.box.Seal(plain)
 	clear(plain)
 	sd := sessionData{
-		Email: u.Email, KeyPrint: print, Creds: sealed, SignedInAt: signedIn, CSRF: newRandomToken(csrfTokenBytes), Drafts: drafts,
+		Email: u.Email, KeyPrint: fp, Creds: sealed, SignedInAt: signedIn, CSRF: newRandomToken(csrfTokenBytes), Drafts: drafts,
 	}
 	data, err := json.Marshal(sd)
 	if err != nil {
