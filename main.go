@@ -123,7 +123,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	for _, cidr := range strings.FieldsFunc(env("TRUSTED_PROXIES", ""), func(r rune) bool { return r == ',' || r == ' ' }) {
 		_, n, err := net.ParseCIDR(cidr)
 		if err != nil {
-			bad("TRUSTED_PROXIES", fmt.Errorf("%q is not an address range like 10.0.0.0/8", cidr))
+			bad("TRUSTED_PROXIES", fmt.Errorf("%q is not an address range; write one proxy as 192.0.2.10/32", cidr))
 			continue
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, n)

@@ -1,50 +1,49 @@
 // Package auth keeps signed-in users' Apptivo credentials on the server,
 // encrypted, for the length of a sign-in, and provides the session helpers
-// (flashes, CSRF tokens, form stashes) the web handlers need.
+// (flashes, CSRF tokens, drafts of forms) the web handlers need.
+//
+// Only a sign-in makes server-side state. A stranger's requests store
+// nothing: the sign-in form's token lives in a cookie (LoginToken), and so do
+// flash messages (AddFlash).
 package auth
 
 import (
+	"context"
 	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/binary"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/gorilla/sessions"
+	"github.com/gorilla/securecookie"
 )
 
 // Defaults and limits for Manager.
 const (
-	DefaultCookieName = "desk_session"
+	DefaultCookieName      = "desk_session"
+	DefaultIdleTimeout     = 30 * time.Minute
+	DefaultAbsoluteTimeout = 8 * time.Hour
+	// DefaultGrace is how long an ended sign-in is remembered, without its
+	// keys, so that a form saved after the end can be handed back.
+	DefaultGrace = 12 * time.Hour
 
-	// MaxStashBytes bounds the total size of all stashed forms in one
-	// session, so a client cannot grow server memory through Stash.
-	MaxStashBytes = 64 << 10
-	// maxFlashes bounds queued flash messages; the oldest are dropped.
-	maxFlashes = 20
 	// minSessionKeyLen is the minimum Config.SessionKey length.
 	minSessionKeyLen = 32
 	// csrfTokenBytes is the entropy of a CSRF token (256 bits).
 	csrfTokenBytes = 32
-)
-
-// Session value keys. They are unexported so only this package touches the
-// raw values; the "auth." prefix keeps them apart from anything other code
-// might put in the same session.
-const (
-	keyEmail      = "auth.email"
-	keyCreds      = "auth.creds" // []byte sealed by the KeyBox
-	keySignedInAt = "auth.signed_in_at"
-	keyFlashes    = "auth.flashes" // []string
-	keyCSRF       = "auth.csrf"    // string
-	keyStash      = "auth.stash"   // map[string]url.Values
+	// sessionIDBytes is the entropy of a session id (256 bits).
+	sessionIDBytes = 32
 )
 
 // HKDF labels. Changing one invalidates every existing session and sealed
@@ -52,51 +51,13 @@ const (
 const (
 	hkdfInfoCookie = "customerdesk/desk auth: session cookie HMAC v1"
 	hkdfInfoKeyBox = "customerdesk/desk auth: credentials key box v1"
+	hkdfInfoLogin  = "customerdesk/desk auth: sign-in form token v1"
+	hkdfInfoPrint  = "customerdesk/desk auth: key pair fingerprint v1"
 )
 
-// ErrStashTooLarge is returned by Stash when the session's stashed forms
-// would exceed MaxStashBytes.
-var ErrStashTooLarge = errors.New("auth: stashed form data too large")
-
-// Credentials are a user's Apptivo API key and access key. Every formatting
-// path (fmt verbs, slog, encoding/json) redacts them to at most the last four
-// characters of the API key, so a stray log line cannot leak them. Pass the
-// fields explicitly where the keys are really needed.
-type Credentials struct{ APIKey, AccessKey string }
-
-// String returns a redacted form such as "Credentials{…1234}".
-func (c Credentials) String() string {
-	// Show a hint only when the key is long enough that four characters
-	// reveal a small fraction of it.
-	if len(c.APIKey) >= 16 {
-		return "Credentials{…" + c.APIKey[len(c.APIKey)-4:] + "}"
-	}
-	if c.APIKey != "" || c.AccessKey != "" {
-		return "Credentials{…}"
-	}
-	return "Credentials{}"
-}
-
-// GoString makes %#v redacted too.
-func (c Credentials) GoString() string { return c.String() }
-
-// Format redacts for every verb, including %+v and %x, which would
-// otherwise bypass String.
-func (c Credentials) Format(f fmt.State, verb rune) {
-	if verb == 'q' {
-		fmt.Fprintf(f, "%q", c.String())
-		return
-	}
-	_, _ = f.Write([]byte(c.String()))
-}
-
-// LogValue implements slog.LogValuer.
-func (c Credentials) LogValue() slog.Value { return slog.StringValue(c.String()) }
-
-// MarshalJSON redacts Credentials when they are nested in a value that
-// slog's JSON handler (or anything else) marshals, where LogValue is not
-// consulted.
-func (c Credentials) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
+// hostPrefix names cookies that browsers accept only with Secure, Path=/
+// and no Domain, so no sibling subdomain can set (plant) them.
+const hostPrefix = "__Host-"
 
 // User is a signed-in user as returned by Manager.Current.
 type User struct {
@@ -105,40 +66,79 @@ type User struct {
 	SignedInAt  time.Time
 }
 
+// sessionData is everything a session holds. It is encoded once per change
+// into the Record's Data and decoded once per request, so no handler can
+// change what is stored without saving, and nothing kept points into a
+// request (a string cut from a form shares the whole body's memory).
+type sessionData struct {
+	// Email and KeyPrint say who signed in: a draft is handed back only to
+	// the same email with the same key pair.
+	Email    string `json:"email"`
+	KeyPrint []byte `json:"keyPrint"` // keyed fingerprint of the key pair, never the keys
+	// Creds are the keys sealed by the KeyBox, never plaintext; nil once the
+	// sign-in has ended.
+	Creds      []byte                `json:"creds,omitempty"`
+	SignedInAt time.Time             `json:"signedInAt"`
+	CSRF       string                `json:"csrf"`
+	Drafts     map[string]url.Values `json:"drafts,omitempty"`
+}
+
 // Config configures a Manager. Zero values mean the documented defaults;
 // SessionKey is required.
 type Config struct {
 	CookieName string // default "desk_session"
 	// SessionKey is the master secret (>= 32 bytes). Separate subkeys for
-	// the cookie HMAC and the credentials KeyBox are derived from it with
-	// HKDF-SHA256, so neither use can weaken the other.
+	// the cookie HMAC, the credentials KeyBox and the sign-in form tokens are
+	// derived from it with HKDF-SHA256, so no use can weaken another.
 	SessionKey      []byte
 	IdleTimeout     time.Duration // default 30m
 	AbsoluteTimeout time.Duration // default 8h
+	Grace           time.Duration // default 12h, see DefaultGrace
 	// SecureAlways marks cookies Secure even for plain-HTTP requests; set
 	// it behind a TLS-terminating proxy. Without it, cookies are Secure
 	// only when r.TLS != nil, so http://localhost keeps working.
 	SecureAlways bool
-	MaxSessions  int              // default 100000
-	Now          func() time.Time // default time.Now
+	// Store keeps the session records; nil means a MemStore holding at most
+	// MaxSessions (default 100000).
+	Store       Store
+	MaxSessions int
+	Now         func() time.Time // default time.Now
 	// Logger receives debug-level reasons for rejected cookies; nil means
 	// slog.Default(). Never receives ids, keys or tokens.
 	Logger *slog.Logger
 }
 
-// Manager is the typed session API used by the web handlers. All methods
-// that take a request share one *sessions.Session per request (via the
-// gorilla registry), so several calls in one handler see each other's
-// changes. A Manager is safe for concurrent use.
+// Manager is the typed session API used by the web handlers. The cookie
+// carries only an HMAC-signed random session id; the session itself is a
+// Record in the Store, made by SignIn and by nothing else. All methods that
+// take a request share one view of the session per request, so several calls
+// in one handler see each other's changes. A Manager is safe for concurrent
+// use.
+//
+// A sign-in ends IdleTimeout after its last use, AbsoluteTimeout after it
+// began, or when EndSignIn is called. Its record then stays for Grace,
+// without the keys and without granting anything: it only lets a draft
+// typed before the end reach the same person after signing in again.
+//
+// Cookies are always HttpOnly, SameSite=Lax, Path=/ and host-only (no
+// Domain); Secure when the request arrived over TLS or SecureAlways is set.
 type Manager struct {
-	store *MemStore
-	box   *KeyBox
-	name  string
-	now   func() time.Time
-	log   *slog.Logger
+	store        Store
+	codec        *securecookie.SecureCookie // session id
+	flashCodec   *securecookie.SecureCookie
+	box          *KeyBox
+	loginKey     []byte // HMAC key of sign-in form tokens
+	printKey     []byte // HMAC key of key pair fingerprints
+	name         string
+	idle         time.Duration
+	absolute     time.Duration
+	grace        time.Duration
+	secureAlways bool
+	now          func() time.Time
+	log          *slog.Logger
 }
 
-// NewManager validates cfg and builds a Manager with an empty store.
+// NewManager validates cfg and builds a Manager.
 func NewManager(cfg Config) (*Manager, error) {
 	name := cfg.CookieName
 	if name == "" {
@@ -150,21 +150,16 @@ func NewManager(cfg Config) (*Manager, error) {
 	if len(cfg.SessionKey) < minSessionKeyLen {
 		return nil, fmt.Errorf("auth: Config.SessionKey must be at least %d bytes (got %d)", minSessionKeyLen, len(cfg.SessionKey))
 	}
-	if _, _, _, err := timeoutsAndCap("Config", cfg.IdleTimeout, cfg.AbsoluteTimeout, cfg.MaxSessions); err != nil {
-		return nil, err
-	}
-	cookieKey, err := hkdf.Key(sha256.New, cfg.SessionKey, nil, hkdfInfoCookie, 32)
-	if err != nil {
-		return nil, errors.New("auth: deriving cookie key failed")
-	}
-	boxKey, err := hkdf.Key(sha256.New, cfg.SessionKey, nil, hkdfInfoKeyBox, keyBoxKeySize)
-	if err != nil {
-		return nil, errors.New("auth: deriving key box key failed")
-	}
-	box, err := NewKeyBox(boxKey)
-	clear(boxKey)
+	idle, absolute, err := timeouts(cfg.IdleTimeout, cfg.AbsoluteTimeout)
 	if err != nil {
 		return nil, err
+	}
+	grace := cfg.Grace
+	switch {
+	case grace < 0:
+		return nil, fmt.Errorf("auth: Config.Grace must be positive (got %v)", grace)
+	case grace == 0:
+		grace = DefaultGrace
 	}
 	now := cfg.Now
 	if now == nil {
@@ -174,108 +169,299 @@ func NewManager(cfg Config) (*Manager, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	store, err := NewMemStore(StoreConfig{
-		HashKey:         cookieKey,
-		IdleTimeout:     cfg.IdleTimeout,
-		AbsoluteTimeout: cfg.AbsoluteTimeout,
-		SecureAlways:    cfg.SecureAlways,
-		MaxSessions:     cfg.MaxSessions,
-		Now:             now,
-		Logger:          logger,
-		Keep:            func(values map[any]any) bool { _, signedIn := values[keyCreds]; return signedIn },
-	})
-	clear(cookieKey)
+	store := cfg.Store
+	if store == nil {
+		if cfg.MaxSessions < 0 {
+			return nil, fmt.Errorf("auth: Config.MaxSessions must be positive (got %d)", cfg.MaxSessions)
+		}
+		if store, err = NewMemStore(MemStoreConfig{MaxSessions: cfg.MaxSessions, Now: now, Logger: logger}); err != nil {
+			return nil, err
+		}
+	}
+	key := func(label string, n int) []byte {
+		k, err := hkdf.Key(sha256.New, cfg.SessionKey, nil, label, n)
+		if err != nil { // only for absurd lengths
+			panic("auth: HKDF failed: " + err.Error())
+		}
+		return k
+	}
+	boxKey := key(hkdfInfoKeyBox, keyBoxKeySize)
+	box, err := NewKeyBox(boxKey)
+	clear(boxKey)
 	if err != nil {
 		return nil, err
 	}
-	return &Manager{store: store, box: box, name: name, now: now, log: logger}, nil
+	cookieKey := key(hkdfInfoCookie, 32)
+	codec := securecookie.New(cookieKey, nil).
+		SetSerializer(securecookie.NopEncoder{}).
+		// Defence in depth on top of the server-side expiry, checked
+		// against the real clock; the server record is authoritative.
+		MaxAge(int(math.Ceil((absolute + grace).Seconds())))
+	flashCodec := securecookie.New(cookieKey, nil).
+		SetSerializer(securecookie.JSONEncoder{}).
+		MaxAge(int(flashLifetime.Seconds()))
+	return &Manager{
+		store: store, codec: codec, flashCodec: flashCodec, box: box, name: name,
+		loginKey: key(hkdfInfoLogin, 32), printKey: key(hkdfInfoPrint, 32),
+		idle: idle, absolute: absolute, grace: grace, secureAlways: cfg.SecureAlways, now: now, log: logger,
+	}, nil
 }
 
-// session returns the request's session (new if none is valid).
-func (m *Manager) session(r *http.Request) (*sessions.Session, error) {
-	s, err := m.store.Get(r, m.name)
-	if err != nil {
-		return nil, err
+// timeouts applies defaults and validates; errors name the setting.
+func timeouts(idle, absolute time.Duration) (time.Duration, time.Duration, error) {
+	switch {
+	case idle < 0:
+		return 0, 0, fmt.Errorf("auth: Config.IdleTimeout must be positive (got %v)", idle)
+	case idle == 0:
+		idle = DefaultIdleTimeout
 	}
-	return s, nil
+	switch {
+	case absolute < 0:
+		return 0, 0, fmt.Errorf("auth: Config.AbsoluteTimeout must be positive (got %v)", absolute)
+	case absolute == 0:
+		absolute = DefaultAbsoluteTimeout
+	}
+	if idle > absolute {
+		return 0, 0, fmt.Errorf("auth: Config.IdleTimeout (%v) must not exceed Config.AbsoluteTimeout (%v)", idle, absolute)
+	}
+	return idle, absolute, nil
 }
 
-// SignIn starts a signed-in session for u. Any existing session is deleted
-// server-side and a new id is issued, so an id planted or observed before
-// sign-in is worthless afterwards (session fixation). Only a stashed form
-// carries over, so typed input survives a re-sign-in; the CSRF token does
-// not (a fresh one is created on next use). The keys are stored sealed
-// with the KeyBox, never in plaintext. A zero SignedInAt is set to now.
+// requestState is what one request knows: its session and its flash
+// messages. Every Manager call during the request shares it, so later calls
+// see earlier changes.
+type requestState struct {
+	sess    *session
+	flashes *flashes
+}
+
+// session is a request's view of its session record.
+type session struct {
+	id    string // "" when the request names no session
+	ended bool   // the sign-in has ended; the record waits out the grace window
+	rec   Record // as loaded or last written
+	data  sessionData
+}
+
+func (s *session) live() bool { return s.id != "" && !s.ended }
+
+type requestKey struct{ m *Manager }
+
+// state returns the request's state, made on first use. Like gorilla's
+// registry, it keeps it on the request itself (*r is updated in place), so
+// every later call with the same *http.Request shares it.
+func (m *Manager) state(r *http.Request) *requestState {
+	key := requestKey{m}
+	if st, ok := r.Context().Value(key).(*requestState); ok {
+		return st
+	}
+	st := &requestState{}
+	*r = *r.WithContext(context.WithValue(r.Context(), key, st))
+	return st
+}
+
+// session returns the request's session, loading it on first use.
+func (m *Manager) session(r *http.Request) *session {
+	st := m.state(r)
+	if st.sess == nil {
+		st.sess = m.load(r)
+	}
+	return st.sess
+}
+
+// load resolves the request's cookie to a session: a live sign-in, whose
+// last-seen time it refreshes, or one that ended within the grace window. A
+// missing, forged or unknown cookie yields none; the reason is logged at
+// debug level only, since it is either routine (expiry) or an attacker's
+// problem.
+func (m *Manager) load(r *http.Request) *session {
+	s := &session{}
+	name := m.cookieName(r, m.name)
+	c, err := r.Cookie(name)
+	if err != nil {
+		return s
+	}
+	var raw []byte
+	if err := m.codec.Decode(name, c.Value, &raw); err != nil {
+		m.log.Debug("auth: session cookie rejected", "reason", err.Error())
+		return s
+	}
+	ctx := r.Context()
+	rec, err := m.store.Load(ctx, string(raw))
+	if err != nil {
+		m.log.Debug("auth: session cookie ignored", "reason", err.Error())
+		return s
+	}
+	var data sessionData
+	if err := json.Unmarshal(rec.Data, &data); err != nil {
+		m.log.Debug("auth: session record unreadable", "reason", err.Error())
+		return s
+	}
+	s.id, s.rec, s.data = rec.ID, rec, data
+	now := m.now()
+	if data.Creds != nil && now.Before(m.end(rec.Created, rec.LastSeen)) {
+		expires := m.end(rec.Created, now).Add(m.grace)
+		if err := m.store.Touch(ctx, rec.ID, now, expires); err != nil {
+			return &session{}
+		}
+		s.rec.LastSeen, s.rec.Expires = now, expires
+		return s
+	}
+	s.ended = true
+	if data.Creds != nil {
+		// Found ended just now: the keys go at once, the rest waits out the
+		// grace window.
+		m.log.Debug("auth: sign-in ended", "reason", "idle or absolute timeout")
+		s.data.Creds = nil
+		_ = m.save(r, s)
+	}
+	return s
+}
+
+// end is when a sign-in made at created and last used at lastSeen ends.
+func (m *Manager) end(created, lastSeen time.Time) time.Time {
+	if end := created.Add(m.absolute); end.Before(lastSeen.Add(m.idle)) {
+		return end
+	}
+	return lastSeen.Add(m.idle)
+}
+
+// save stores s.data, encoded once. A live session counts as used now; an
+// ended one keeps its times, so nothing extends the grace window. A session
+// deleted or expired meanwhile is not resurrected (ErrSessionGone).
+func (m *Manager) save(r *http.Request, s *session) error {
+	if s.id == "" {
+		return errNoSession
+	}
+	data, err := json.Marshal(s.data)
+	if err != nil {
+		return err
+	}
+	rec := s.rec
+	rec.Data, rec.SignedIn = data, s.live()
+	if s.live() {
+		now := m.now()
+		rec.LastSeen, rec.Expires = now, m.end(rec.Created, now).Add(m.grace)
+	}
+	if err := m.store.Save(r.Context(), rec); err != nil {
+		return err
+	}
+	s.rec = rec
+	return nil
+}
+
+var errNoSession = errors.New("auth: no session")
+
+// secure reports whether cookies for r are Secure (and __Host- named).
+func (m *Manager) secure(r *http.Request) bool { return m.secureAlways || r.TLS != nil }
+
+// cookieName is the name a cookie has in answers to r: with the __Host-
+// prefix whenever cookies are Secure.
+func (m *Manager) cookieName(r *http.Request, base string) string {
+	if m.secure(r) {
+		return hostPrefix + base
+	}
+	return base
+}
+
+// cookie builds the cookie named base (see cookieName) with the fixed
+// security attributes; maxAge < 0 expires it.
+func (m *Manager) cookie(r *http.Request, base, value string, maxAge int) *http.Cookie {
+	c := &http.Cookie{
+		Name:     m.cookieName(r, base),
+		Value:    value,
+		Path:     "/",
+		MaxAge:   maxAge,
+		Secure:   m.secure(r),
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+	}
+	if maxAge < 0 {
+		c.Expires = time.Unix(1, 0) // for clients that ignore Max-Age=0
+	}
+	return c
+}
+
+// setCookie adds c to the answer, replacing one of the same name set earlier
+// in the same request.
+func setCookie(w http.ResponseWriter, c *http.Cookie) {
+	h := w.Header()
+	prefix := c.Name + "="
+	h["Set-Cookie"] = slices.DeleteFunc(slices.Clone(h["Set-Cookie"]), func(v string) bool { return strings.HasPrefix(v, prefix) })
+	h.Add("Set-Cookie", c.String())
+}
+
+// SignIn starts a signed-in session for u. Any session the browser held is
+// deleted server-side and a new id is issued, so an id planted or observed
+// before sign-in is worthless afterwards (session fixation). Drafts carry
+// over from it only if it was a sign-in of the same identity: the same email
+// and the same key pair. A session someone else left or planted on this
+// browser hands nothing on, whatever its forms claimed. The keys are stored
+// sealed with the KeyBox, never in plaintext. A zero SignedInAt is set to
+// now.
 func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u User) error {
 	if u.Credentials.APIKey == "" || u.Credentials.AccessKey == "" {
 		return errors.New("auth: SignIn needs both Credentials.APIKey and Credentials.AccessKey")
 	}
-	s, err := m.session(r)
-	if err != nil {
-		return err
+	s := m.session(r)
+	fp := m.keyPrint(u.Credentials)
+	var drafts map[string]url.Values
+	if s.id != "" {
+		if strings.EqualFold(s.data.Email, u.Email) && hmac.Equal(s.data.KeyPrint, fp) {
+			drafts = s.data.Drafts
+		}
+		_ = m.store.Delete(r.Context(), s.id)
 	}
-	stash := stashOwnedBy(s.Values[keyStash], u.Email)
-	if s.ID != "" {
-		m.store.delete(s.ID)
-	}
+	now := m.now()
 	signedIn := u.SignedInAt
 	if signedIn.IsZero() {
-		signedIn = m.now()
+		signedIn = now
 	}
 	plain := encodeCredentials(u.Credentials)
 	sealed := m.box.Seal(plain)
 	clear(plain)
-
-	resetSession(s, m.store)
-	if stash != nil {
-		s.Values[keyStash] = stash
+	sd := sessionData{
+		Email: u.Email, KeyPrint: fp, Creds: sealed, SignedInAt: signedIn, CSRF: newRandomToken(csrfTokenBytes), Drafts: drafts,
 	}
-	s.Values[keyEmail] = u.Email
-	s.Values[keyCreds] = sealed
-	s.Values[keySignedInAt] = signedIn
-	return m.store.Save(r, w, s)
+	data, err := json.Marshal(sd)
+	if err != nil {
+		return err
+	}
+	id := newRandomToken(sessionIDBytes)
+	value, err := m.codec.Encode(m.cookieName(r, m.name), []byte(id))
+	if err != nil {
+		return fmt.Errorf("auth: encoding session cookie: %w", err)
+	}
+	rec := Record{ID: id, Data: data, Created: now, LastSeen: now, Expires: m.end(now, now).Add(m.grace), SignedIn: true}
+	if err := m.store.Create(r.Context(), rec); err != nil {
+		return err
+	}
+	*s = session{id: id, rec: rec, data: sd}
+	// The cookie outlives the sign-in by the grace window, or a draft saved
+	// after the end would find no record to go to.
+	setCookie(w, m.cookie(r, m.name, value, int(math.Ceil((m.absolute+m.grace).Seconds()))))
+	return nil
 }
 
-// stashOwnerField records, inside each stashed form, whose draft it is.
-const stashOwnerField = "\x00owner"
-
-// stashOwnedBy keeps the stashed forms that belong to email, so a draft left
-// on a shared browser is never handed to the next person who signs in.
-func stashOwnedBy(v any, email string) any {
-	all, _ := v.(map[string]url.Values)
-	kept := map[string]url.Values{}
-	for k, form := range all {
-		if owner := form.Get(stashOwnerField); owner != "" && owner == strings.ToLower(email) {
-			kept[k] = form
-		}
-	}
-	if len(kept) == 0 {
-		return nil
-	}
-	return kept
-}
-
-// resetSession turns the registry's cached session into a fresh anonymous
-// one in place, so later calls in the same request see the change.
-func resetSession(s *sessions.Session, st *MemStore) {
-	s.ID = ""
-	s.IsNew = true
-	s.Values = make(map[any]any)
-	s.Options = st.defaultOptions()
+// keyPrint is a keyed fingerprint of a key pair (HMAC-SHA256 under a key
+// derived from the session key): equal for equal pairs, and telling nothing
+// about the keys to anyone who sees it.
+func (m *Manager) keyPrint(c Credentials) []byte {
+	plain := encodeCredentials(c)
+	defer clear(plain)
+	mac := hmac.New(sha256.New, m.printKey)
+	mac.Write(plain)
+	return mac.Sum(nil)
 }
 
 // Current returns the signed-in user with decrypted credentials, or
-// (nil, false) for anonymous, expired, unknown or tampered sessions.
+// (nil, false) for anonymous, ended, unknown or tampered sessions.
 func (m *Manager) Current(r *http.Request) (*User, bool) {
-	s, err := m.session(r)
-	if err != nil || s.ID == "" {
+	s := m.session(r)
+	if !s.live() {
 		return nil, false
 	}
-	sealed, ok := s.Values[keyCreds].([]byte)
-	if !ok {
-		return nil, false
-	}
-	plain, err := m.box.Open(sealed)
+	plain, err := m.box.Open(s.data.Creds)
 	if err != nil {
 		m.log.Debug("auth: stored credentials unreadable", "reason", err.Error())
 		return nil, false
@@ -286,198 +472,80 @@ func (m *Manager) Current(r *http.Request) (*User, bool) {
 		m.log.Debug("auth: stored credentials malformed")
 		return nil, false
 	}
-	email, _ := s.Values[keyEmail].(string)
-	signedIn, _ := s.Values[keySignedInAt].(time.Time)
-	return &User{Email: email, Credentials: creds, SignedInAt: signedIn}, true
+	return &User{Email: s.data.Email, Credentials: creds, SignedInAt: s.data.SignedInAt}, true
 }
 
-// SignOut deletes the session server-side and expires the cookie. Later
-// calls in the same request see a fresh anonymous session.
+// SignOut deletes the session server-side, drafts and all, and expires the
+// cookie. Later calls in the same request see no session.
 func (m *Manager) SignOut(w http.ResponseWriter, r *http.Request) error {
-	s, err := m.session(r)
-	if err != nil {
-		return err
+	s := m.session(r)
+	if s.id != "" {
+		_ = m.store.Delete(r.Context(), s.id)
 	}
-	s.Options.MaxAge = -1
-	err = m.store.Save(r, w, s)
-	resetSession(s, m.store)
-	return err
+	*s = session{}
+	setCookie(w, m.cookie(r, m.name, "", -1))
+	return nil
 }
 
-// AddFlash queues a one-time message for the next page (post/redirect/get).
-// It works for anonymous and signed-in sessions; at most the 20 most recent
-// messages are kept.
-func (m *Manager) AddFlash(w http.ResponseWriter, r *http.Request, msg string) error {
-	s, err := m.session(r)
-	if err != nil {
-		return err
-	}
-	flashes, _ := s.Values[keyFlashes].([]string)
-	flashes = append(flashes, msg)
-	if len(flashes) > maxFlashes {
-		flashes = flashes[len(flashes)-maxFlashes:]
-	}
-	s.Values[keyFlashes] = flashes
-	return m.store.Save(r, w, s)
-}
-
-// TakeFlashes returns and clears the queued messages. It saves only when
-// there was something to take, so rendering a page for a visitor without a
-// session does not create one.
-func (m *Manager) TakeFlashes(w http.ResponseWriter, r *http.Request) []string {
-	s, err := m.session(r)
-	if err != nil {
+// EndSignIn ends a live sign-in without forgetting it, e.g. when Apptivo no
+// longer accepts its keys: the keys are wiped and nothing is granted any
+// more, but for the grace window a draft can still be kept for the person
+// and handed back when they sign in again.
+func (m *Manager) EndSignIn(w http.ResponseWriter, r *http.Request) error {
+	s := m.session(r)
+	if !s.live() {
 		return nil
 	}
-	flashes, _ := s.Values[keyFlashes].([]string)
-	if len(flashes) == 0 {
-		return nil
-	}
-	delete(s.Values, keyFlashes)
-	if err := m.store.Save(r, w, s); err != nil {
-		m.log.Debug("auth: saving session after taking flashes failed", "reason", err.Error())
-	}
-	return flashes
+	s.ended, s.data.Creds = true, nil
+	s.rec.Expires = m.now().Add(m.grace)
+	return m.save(r, s)
 }
 
-// CSRFToken returns the session's CSRF token, creating and saving one on
-// first use. Anonymous visitors get a session too, so the sign-in form is
-// protected as well.
+// CSRFToken returns a signed-in session's CSRF token (made at sign-in, or
+// on first use for a record that lacks one). Anonymous visitors get none,
+// and no session: the sign-in form has a token of its own that needs no
+// server state (see LoginToken), so looking at pages costs the server
+// nothing.
 func (m *Manager) CSRFToken(w http.ResponseWriter, r *http.Request) (string, error) {
-	s, err := m.session(r)
-	if err != nil {
+	s := m.session(r)
+	if !s.live() {
+		return "", nil
+	}
+	if s.data.CSRF != "" {
+		return s.data.CSRF, nil
+	}
+	s.data.CSRF = newRandomToken(csrfTokenBytes)
+	if err := m.save(r, s); err != nil {
+		s.data.CSRF = ""
 		return "", err
 	}
-	if tok, ok := s.Values[keyCSRF].(string); ok && tok != "" {
-		return tok, nil
-	}
-	tok := newRandomToken(csrfTokenBytes)
-	s.Values[keyCSRF] = tok
-	if err := m.store.Save(r, w, s); err != nil {
-		delete(s.Values, keyCSRF)
-		return "", err
-	}
-	return tok, nil
+	return s.data.CSRF, nil
 }
 
-// CheckCSRF reports whether token matches the session's CSRF token, in
-// constant time. A session without a token never matches.
+// CheckCSRF reports whether token matches a live sign-in's CSRF token, in
+// constant time.
 func (m *Manager) CheckCSRF(r *http.Request, token string) bool {
-	s, err := m.session(r)
-	if err != nil || s.ID == "" {
-		return false
-	}
-	want, _ := s.Values[keyCSRF].(string)
-	if want == "" || token == "" {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(want), []byte(token)) == 1
+	s := m.session(r)
+	return s.live() && tokenMatches(s.data.CSRF, token)
 }
 
-// Stash keeps a form's submitted values under key, e.g. when a POST finds
-// the sign-in expired, so they can be restored after signing in again — by
-// the same person only: SignIn drops drafts whose owner (an email) is not
-// the one signing in. The total stash size per session is limited to
-// MaxStashBytes.
-func (m *Manager) Stash(w http.ResponseWriter, r *http.Request, key, owner string, v url.Values) error {
-	if key == "" {
-		return errors.New("auth: Stash key must not be empty")
-	}
-	s, err := m.session(r)
-	if err != nil {
-		return err
-	}
-	old, _ := s.Values[keyStash].(map[string]url.Values)
-	stash := make(map[string]url.Values, len(old)+1)
-	for k, vals := range old {
-		stash[k] = vals
-	}
-	entry := cloneValues(v)
-	entry[stashOwnerField] = []string{strings.ToLower(owner)}
-	stash[key] = entry
-	if stashSize(stash) > MaxStashBytes {
-		return ErrStashTooLarge
-	}
-	s.Values[keyStash] = stash
-	return m.store.Save(r, w, s)
+func tokenMatches(want, got string) bool {
+	return want != "" && got != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
 }
 
-// TakeStash returns and removes the values stashed under key.
-func (m *Manager) TakeStash(w http.ResponseWriter, r *http.Request, key string) (url.Values, bool) {
-	s, err := m.session(r)
-	if err != nil {
-		return nil, false
-	}
-	old, _ := s.Values[keyStash].(map[string]url.Values)
-	v, ok := old[key]
-	if !ok {
-		return nil, false
-	}
-	v = cloneValues(v)
-	v.Del(stashOwnerField)
-	stash := make(map[string]url.Values, len(old))
-	for k, vals := range old {
-		if k != key {
-			stash[k] = vals
-		}
-	}
-	if len(stash) == 0 {
-		delete(s.Values, keyStash)
-	} else {
-		s.Values[keyStash] = stash
-	}
-	if err := m.store.Save(r, w, s); err != nil {
-		m.log.Debug("auth: saving session after taking stash failed", "reason", err.Error())
-	}
-	return v, true
-}
-
-// Store returns the underlying server-side store.
-func (m *Manager) Store() sessions.Store { return m.store }
-
-// Len returns the number of live sessions.
-func (m *Manager) Len() int { return m.store.Len() }
-
-// encodeCredentials serialises c as uvarint(len(APIKey)) || APIKey ||
-// AccessKey; a binary form avoids any encoder that might honour the
-// redacting methods on Credentials.
-func encodeCredentials(c Credentials) []byte {
-	b := make([]byte, 0, binary.MaxVarintLen64+len(c.APIKey)+len(c.AccessKey))
-	b = binary.AppendUvarint(b, uint64(len(c.APIKey)))
-	b = append(b, c.APIKey...)
-	return append(b, c.AccessKey...)
-}
-
-func decodeCredentials(b []byte) (Credentials, bool) {
-	n, k := binary.Uvarint(b)
-	if k <= 0 || n > uint64(len(b)-k) {
-		return Credentials{}, false
-	}
-	rest := b[k:]
-	return Credentials{APIKey: string(rest[:n]), AccessKey: string(rest[n:])}, true
-}
-
-func cloneValues(v url.Values) url.Values {
-	out := make(url.Values, len(v))
-	for k, vals := range v {
-		out[k] = append([]string(nil), vals...)
-	}
-	return out
-}
-
-// stashSize approximates the memory held by a stash: the bytes of all keys
-// and values plus a small per-string overhead, so many empty values count.
-func stashSize(stash map[string]url.Values) int {
-	const overhead = 16
-	n := 0
-	for key, form := range stash {
-		n += len(key) + overhead
-		for k, vals := range form {
-			n += len(k) + overhead
-			for _, v := range vals {
-				n += len(v) + overhead
-			}
-		}
-	}
+// Len returns the number of sessions kept (live and ended).
+func (m *Manager) Len() int {
+	n, _ := m.store.Len(context.Background())
 	return n
+}
+
+// newRandomToken returns n random bytes, base64url-encoded without padding.
+func newRandomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		// Unreachable on supported platforms; a predictable id would be
+		// worse than crashing.
+		panic("auth: crypto/rand failed")
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
 }

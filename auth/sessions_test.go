@@ -2,7 +2,9 @@ package auth
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,6 +56,15 @@ func current(m *Manager, c *client) (*User, bool) {
 	var ok bool
 	c.do(func(w http.ResponseWriter, r *http.Request) { u, ok = m.Current(r) })
 	return u, ok
+}
+
+func addFlash(t *testing.T, m *Manager, c *client, msg string) {
+	t.Helper()
+	c.do(func(w http.ResponseWriter, r *http.Request) {
+		if err := m.AddFlash(w, r, msg); err != nil {
+			t.Fatalf("AddFlash: %v", err)
+		}
+	})
 }
 
 func csrfToken(t *testing.T, m *Manager, c *client) string {
@@ -179,7 +190,7 @@ func TestCookieHoldsOnlySignedID(t *testing.T) {
 	if err != nil || len(rawID) != sessionIDBytes {
 		t.Fatalf("payload is not a %d-byte base64url id: %q (%v)", sessionIDBytes, id, err)
 	}
-	if _, ok := m.store.entries[string(id)]; !ok {
+	if _, err := m.store.Load(context.Background(), string(id)); err != nil {
 		t.Fatal("payload is not the server-side session id")
 	}
 
@@ -197,27 +208,18 @@ func TestServerSideEntryHasNoPlaintextKeys(t *testing.T) {
 	c := m.testClient()
 	signIn(t, m, c, testUser())
 
-	m.store.mu.Lock()
-	defer m.store.mu.Unlock()
-	if len(m.store.entries) != 1 {
-		t.Fatalf("entries = %d", len(m.store.entries))
+	recs := records(m.store)
+	if len(recs) != 1 {
+		t.Fatalf("records = %d", len(recs))
 	}
-	for _, el := range m.store.entries {
-		e := el.Value.(*entry)
-		dump := fmt.Sprintf("%#v %v", e.values, e.values)
-		for _, v := range e.values {
-			if b, ok := v.([]byte); ok {
-				dump += string(b)
-			}
+	for _, secret := range []string{testAPIKey, testAccessKey} {
+		if strings.Contains(string(recs[0].Data), secret) {
+			t.Errorf("the stored record contains a plaintext key")
 		}
-		for _, secret := range []string{testAPIKey, testAccessKey} {
-			if strings.Contains(dump, secret) {
-				t.Errorf("stored session values contain a plaintext key")
-			}
-		}
-		if _, ok := e.values[keyCreds].([]byte); !ok {
-			t.Errorf("sealed credentials missing from entry")
-		}
+	}
+	var data sessionData
+	if err := json.Unmarshal(recs[0].Data, &data); err != nil || len(data.Creds) == 0 {
+		t.Errorf("sealed credentials missing from the record (%v)", err)
 	}
 }
 
@@ -235,11 +237,12 @@ func TestTamperedCookieOrSealNoUser(t *testing.T) {
 	}
 
 	// A corrupted sealed blob in the store must not yield a user either.
-	for _, el := range m.store.entries {
-		e := el.Value.(*entry)
-		sealed := append([]byte(nil), e.values[keyCreds].([]byte)...)
-		sealed[len(sealed)-1] ^= 1
-		e.values = map[any]any{keyEmail: testEmail, keyCreds: sealed}
+	for _, r := range records(m.store) {
+		var data sessionData
+		_ = json.Unmarshal(r.Data, &data)
+		data.Creds[len(data.Creds)-1] ^= 1
+		r.Data, _ = json.Marshal(data)
+		_ = m.store.Save(context.Background(), r)
 	}
 	if u, ok := current(m, c); ok {
 		t.Errorf("corrupted sealed credentials yielded user %v", u)
@@ -249,13 +252,13 @@ func TestTamperedCookieOrSealNoUser(t *testing.T) {
 func TestSignInIssuesNewID(t *testing.T) {
 	m, _ := newTestManager(t, nil)
 	c := m.testClient()
-	csrfToken(t, m, c) // anonymous session exists, e.g. sign-in page
+	signIn(t, m, c, User{Email: "earlier@example.com", Credentials: testUser().Credentials}) // a session exists
 	pre := c.clone()
 	signIn(t, m, c, testUser())
 	if c.cookie.Value == pre.cookie.Value {
 		t.Fatal("SignIn kept the cookie value")
 	}
-	if s := load(t, m.store, pre); !s.IsNew {
+	if sessionID(m, pre) != "" {
 		t.Error("pre-sign-in session id still resolves (fixation)")
 	}
 	if _, ok := current(m, pre); ok {
@@ -345,17 +348,26 @@ func TestManagerCookieFlags(t *testing.T) {
 		wantSecure   bool
 		wantMaxAgeHr int
 	}{
-		{"http loopback", false, false, false, 8},
-		{"https", true, false, true, 8},
-		{"SecureAlways", false, true, true, 8},
+		// The cookie outlives the 8 h sign-in by the 12 h grace window.
+		{"http loopback", false, false, false, 20},
+		{"https", true, false, true, 20},
+		{"SecureAlways", false, true, true, 20},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			m, _ := newTestManager(t, func(c *Config) { c.SecureAlways = tt.always })
 			c := m.testClient()
 			c.tls = tt.tls
+			wantName := DefaultCookieName
+			if tt.wantSecure {
+				wantName = "__Host-" + DefaultCookieName // no sibling subdomain can plant it
+			}
+			c.name = wantName
 			signIn(t, m, c, testUser())
 			ck := c.cookie
-			if ck.Name != DefaultCookieName || ck.Secure != tt.wantSecure || !ck.HttpOnly ||
+			if ck == nil {
+				t.Fatalf("no %s cookie", wantName)
+			}
+			if ck.Name != wantName || ck.Secure != tt.wantSecure || !ck.HttpOnly ||
 				ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Domain != "" ||
 				ck.MaxAge != tt.wantMaxAgeHr*3600 {
 				t.Errorf("cookie = %+v", ck)
@@ -385,17 +397,43 @@ func TestFlashes(t *testing.T) {
 
 	res := c.do(func(w http.ResponseWriter, r *http.Request) { _ = m.TakeFlashes(w, r) })
 	if len(res.Cookies()) != 0 || m.Len() != 0 {
-		t.Error("TakeFlashes on an empty session created one")
+		t.Error("TakeFlashes without flashes set a cookie or made a session")
 	}
 
+	// Anonymous visitors' flashes ride in a signed cookie: no session.
 	addFlash("anon 1")
 	addFlash("anon 2")
+	if m.Len() != 0 || c.cookie != nil {
+		t.Errorf("flashes made %d sessions", m.Len())
+	}
+	ck := c.others[flashCookieName]
+	if ck == nil || !ck.HttpOnly || ck.MaxAge != int(flashLifetime.Seconds()) {
+		t.Fatalf("flash cookie %+v", ck)
+	}
 	if got := takeFlashes(); fmt.Sprint(got) != "[anon 1 anon 2]" {
 		t.Errorf("anonymous flashes = %q", got)
 	}
 	if got := takeFlashes(); got != nil {
 		t.Errorf("flashes not cleared: %q", got)
 	}
+	forged := c.clone()
+	forged.others = map[string]*http.Cookie{flashCookieName: {Name: flashCookieName, Value: "forged"}}
+	var got []string
+	forged.do(func(w http.ResponseWriter, r *http.Request) { got = m.TakeFlashes(w, r) })
+	if got != nil || forged.others[flashCookieName] != nil {
+		t.Errorf("forged flash cookie: %q, cookie kept: %v", got, forged.others[flashCookieName] != nil)
+	}
+	// Several in one request, then taken in the same request.
+	c.do(func(w http.ResponseWriter, r *http.Request) {
+		_ = m.AddFlash(w, r, "one")
+		_ = m.AddFlash(w, r, "two")
+		if got := m.TakeFlashes(w, r); fmt.Sprint(got) != "[one two]" {
+			t.Errorf("same-request flashes = %q", got)
+		}
+		if n := len(w.Header().Values("Set-Cookie")); n != 1 {
+			t.Errorf("%d Set-Cookie lines for one cookie", n)
+		}
+	})
 
 	signIn(t, m, c, testUser())
 	addFlash("Saved contact")
@@ -409,9 +447,15 @@ func TestFlashes(t *testing.T) {
 	for i := range maxFlashes + 5 {
 		addFlash(fmt.Sprint(i))
 	}
-	got := takeFlashes()
+	got = takeFlashes()
 	if len(got) != maxFlashes || got[0] != "5" {
 		t.Errorf("flash cap: got %d flashes starting %q", len(got), got[0])
+	}
+	for range 30 {
+		addFlash(strings.Repeat("long message ", 20))
+	}
+	if got := takeFlashes(); len(got) == 0 || len(got) >= maxFlashes {
+		t.Errorf("long flashes: %d kept, want fewer than %d but some", len(got), maxFlashes)
 	}
 }
 
@@ -422,14 +466,21 @@ func TestCSRFToken(t *testing.T) {
 	if checkCSRF(m, c, "") || checkCSRF(m, c, "anything") {
 		t.Error("CheckCSRF true without a session")
 	}
+	// Anonymous visitors get no token and no session (the sign-in form has
+	// its own token).
+	if tok := csrfToken(t, m, c); tok != "" || c.cookie != nil || m.Len() != 0 {
+		t.Fatalf("anonymous token %q, cookie %v, %d sessions", tok, c.cookie, m.Len())
+	}
+	signIn(t, m, c, User{Email: "first@example.com", Credentials: testUser().Credentials})
 
-	// Several calls within one request share one token and one session.
+	// Several calls within one request share one token and one session; the
+	// token was made at sign-in, so reading it writes nothing.
 	var tok1, tok1b string
 	res := c.do(func(w http.ResponseWriter, r *http.Request) {
 		tok1, _ = m.CSRFToken(w, r)
 		tok1b, _ = m.CSRFToken(w, r)
 	})
-	if tok1 == "" || tok1 != tok1b || len(res.Cookies()) != 1 || m.Len() != 1 {
+	if tok1 == "" || tok1 != tok1b || len(res.Cookies()) != 0 || m.Len() != 1 {
 		t.Fatalf("same-request tokens %q %q, cookies %d, sessions %d", tok1, tok1b, len(res.Cookies()), m.Len())
 	}
 	if got := csrfToken(t, m, c); got != tok1 {
@@ -446,7 +497,7 @@ func TestCSRFToken(t *testing.T) {
 
 	signIn(t, m, c, testUser())
 	if checkCSRF(m, c, tok1) {
-		t.Error("pre-sign-in CSRF token still valid after SignIn")
+		t.Error("the earlier sign-in's CSRF token still valid after SignIn")
 	}
 	tok2 := csrfToken(t, m, c)
 	if tok2 == tok1 {
@@ -457,65 +508,201 @@ func TestCSRFToken(t *testing.T) {
 	}
 }
 
-func TestStash(t *testing.T) {
-	m, _ := newTestManager(t, nil)
-	c := m.testClient()
-	form := url.Values{"name": {"Acme"}, "phones": {"1", "2"}}
+// keepDraft keeps form under key with token, as a section save does.
+func keepDraft(m *Manager, c *client, key, token string, form url.Values) error {
+	var err error
+	c.do(func(w http.ResponseWriter, r *http.Request) { err = m.KeepDraft(w, r, key, token, form) })
+	return err
+}
 
-	c.do(func(w http.ResponseWriter, r *http.Request) {
-		if err := m.Stash(w, r, "contact-new", testEmail, form); err != nil {
-			t.Fatalf("Stash: %v", err)
-		}
-	})
-	form["name"][0] = "mutated after Stash"
-
-	signIn(t, m, c, testUser())
-
+func takeDraft(m *Manager, c *client, key string) (url.Values, bool) {
 	var got url.Values
 	var ok bool
-	c.do(func(w http.ResponseWriter, r *http.Request) { got, ok = m.TakeStash(w, r, "contact-new") })
-	if !ok || got.Get("name") != "Acme" || len(got["phones"]) != 2 {
-		t.Fatalf("TakeStash after SignIn = %v, %v", got, ok)
+	c.do(func(w http.ResponseWriter, r *http.Request) { got, ok = m.TakeStash(w, r, key) })
+	return got, ok
+}
+
+func TestDraftWhileSignedIn(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	c := m.testClient()
+	signIn(t, m, c, testUser())
+	form := url.Values{"name": {"Acme"}, "phones": {"1", "2"}}
+	if err := keepDraft(m, c, "contact-new", "", form); err != nil {
+		t.Fatalf("KeepDraft: %v", err)
 	}
-	c.do(func(w http.ResponseWriter, r *http.Request) { got, ok = m.TakeStash(w, r, "contact-new") })
-	if ok {
-		t.Errorf("stash not removed: %v", got)
+	form["name"][0] = "mutated after KeepDraft"
+	got, ok := takeDraft(m, c, "contact-new")
+	if !ok || got.Get("name") != "Acme" || len(got["phones"]) != 2 {
+		t.Fatalf("TakeStash = %v, %v", got, ok)
+	}
+	if got, ok := takeDraft(m, c, "contact-new"); ok {
+		t.Errorf("draft not removed: %v", got)
 	}
 	if _, signedIn := current(m, c); !signedIn {
-		t.Error("stash handling lost the sign-in")
-	}
-
-	// A draft left by someone else on this browser is not handed over.
-	other := m.testClient()
-	other.do(func(w http.ResponseWriter, r *http.Request) {
-		if err := m.Stash(w, r, "contact-new", "someone.else@example.com", form); err != nil {
-			t.Fatal(err)
-		}
-	})
-	signIn(t, m, other, testUser())
-	other.do(func(w http.ResponseWriter, r *http.Request) { _, ok = m.TakeStash(w, r, "contact-new") })
-	if ok {
-		t.Error("another person's draft survived the sign-in")
+		t.Error("draft handling lost the sign-in")
 	}
 }
 
-func TestStashSizeLimit(t *testing.T) {
+// Strangers keep nothing: a browser that never signed in gets no session,
+// no cookie and no draft from KeepDraft (nor from anything else).
+func TestStrangersKeepNothing(t *testing.T) {
 	m, _ := newTestManager(t, nil)
 	c := m.testClient()
-	half := url.Values{"body": {strings.Repeat("x", MaxStashBytes/2)}}
-	var errs []error
+	if err := keepDraft(m, c, "name", "any", url.Values{"name": {"x"}}); !errors.Is(err, ErrNoSignIn) {
+		t.Errorf("KeepDraft for a stranger = %v", err)
+	}
 	c.do(func(w http.ResponseWriter, r *http.Request) {
-		errs = append(errs, m.Stash(w, r, "a", "a@example.com", half))
-		errs = append(errs, m.Stash(w, r, "b", "a@example.com", half))         // total now over the limit
-		errs = append(errs, m.Stash(w, r, "a", "a@example.com", url.Values{})) // replacing "a" frees room
-		errs = append(errs, m.Stash(w, r, "", "a@example.com", url.Values{}))  // empty key
-		errs = append(errs, m.Stash(w, r, "b", "a@example.com", half))
+		_, _ = m.CSRFToken(w, r)
+		m.CheckCSRF(r, "x")
+		m.TakeFlashes(w, r)
+		m.TakeStash(w, r, "name")
+		m.Current(r)
+		_ = m.EndSignIn(w, r)
 	})
+	if m.Len() != 0 || c.cookie != nil {
+		t.Errorf("a stranger made %d sessions (cookie %v)", m.Len(), c.cookie)
+	}
+}
+
+// When a sign-in ends while a form is open, the form's save keeps a draft
+// for the grace window — only with that sign-in's CSRF token — and signing
+// in again as the same person hands it back.
+func TestDraftAcrossAnEndedSignIn(t *testing.T) {
+	for name, end := range map[string]func(m *Manager, c *client, clock *fakeClock){
+		"idle":     func(_ *Manager, _ *client, clock *fakeClock) { clock.Advance(DefaultIdleTimeout) },
+		"absolute": func(m *Manager, c *client, clock *fakeClock) { keepUsing(m, c, clock, DefaultAbsoluteTimeout) },
+		"keys refused": func(m *Manager, c *client, _ *fakeClock) {
+			c.do(func(w http.ResponseWriter, r *http.Request) { _ = m.EndSignIn(w, r) })
+		},
+		"idle, then hours": func(_ *Manager, _ *client, clock *fakeClock) { clock.Advance(DefaultIdleTimeout + 10*time.Hour) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			m, clock := newTestManager(t, nil)
+			c := m.testClient()
+			signIn(t, m, c, testUser())
+			token := csrfToken(t, m, c)
+			end(m, c, clock)
+			if _, ok := current(m, c); ok {
+				t.Fatal("still signed in")
+			}
+			if tok := csrfToken(t, m, c); tok != "" || checkCSRF(m, c, token) {
+				t.Error("an ended sign-in still has a usable CSRF token")
+			}
+			if err := keepDraft(m, c, "name", "not-the-token", url.Values{"name": {"Forged"}}); !errors.Is(err, ErrNoSignIn) {
+				t.Errorf("KeepDraft with another token = %v", err)
+			}
+			if err := keepDraft(m, c, "name", token, url.Values{"name": {"Typed"}}); err != nil {
+				t.Fatalf("KeepDraft with the sign-in's token = %v", err)
+			}
+			if _, ok := takeDraft(m, c, "name"); ok {
+				t.Error("a draft was handed back before signing in again")
+			}
+			for _, r := range records(m.store) {
+				if bytes.Contains(r.Data, []byte(`"creds"`)) || r.SignedIn {
+					t.Error("an ended sign-in's record still holds the keys")
+				}
+			}
+			signIn(t, m, c, User{Email: strings.ToUpper(testEmail), Credentials: testUser().Credentials})
+			if got, ok := takeDraft(m, c, "name"); !ok || got.Get("name") != "Typed" {
+				t.Fatalf("after signing in again: %v, %v", got, ok)
+			}
+		})
+	}
+
+	t.Run("past the grace window", func(t *testing.T) {
+		m, clock := newTestManager(t, nil)
+		c := m.testClient()
+		signIn(t, m, c, testUser())
+		token := csrfToken(t, m, c)
+		clock.Advance(DefaultIdleTimeout + DefaultGrace)
+		if err := keepDraft(m, c, "name", token, url.Values{"name": {"Typed"}}); !errors.Is(err, ErrNoSignIn) {
+			t.Errorf("KeepDraft after the grace window = %v", err)
+		}
+		if m.Len() != 0 {
+			t.Errorf("%d records after the grace window", m.Len())
+		}
+	})
+
+	// The draft belongs to the identity that typed it: the email and the key
+	// pair. Whoever signs in next on that browser as anyone else gets nothing.
+	for name, next := range map[string]User{
+		"another email, same keys": {Email: "someone.else@example.com", Credentials: testUser().Credentials},
+		"same email, other keys":   {Email: testEmail, Credentials: Credentials{APIKey: testAPIKey, AccessKey: "another-access-key-000"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m, clock := newTestManager(t, nil)
+			c := m.testClient()
+			signIn(t, m, c, testUser())
+			token := csrfToken(t, m, c)
+			clock.Advance(DefaultIdleTimeout)
+			_ = keepDraft(m, c, "name", token, url.Values{"name": {"Typed"}})
+			signIn(t, m, c, next)
+			if _, ok := takeDraft(m, c, "name"); ok {
+				t.Error("another identity's draft survived the sign-in")
+			}
+		})
+	}
+}
+
+func TestKeyPrintNamesThePairWithoutTheKeys(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	other, _ := newTestManager(t, func(c *Config) { c.SessionKey = bytes.Repeat([]byte{9}, 32) })
+	pair := testUser().Credentials
+	p := m.keyPrint(pair)
+	if !bytes.Equal(p, m.keyPrint(Credentials{APIKey: testAPIKey, AccessKey: testAccessKey})) {
+		t.Error("the same pair prints differently")
+	}
+	for name, q := range map[string][]byte{
+		"other access key":  m.keyPrint(Credentials{APIKey: testAPIKey, AccessKey: testAccessKey + "x"}),
+		"keys moved across": m.keyPrint(Credentials{APIKey: testAPIKey[:5], AccessKey: testAPIKey[5:] + testAccessKey}),
+		"other session key": other.keyPrint(pair),
+	} {
+		if bytes.Equal(p, q) {
+			t.Errorf("%s: same print", name)
+		}
+	}
+	c := m.testClient()
+	signIn(t, m, c, testUser())
+	for _, r := range records(m.store) {
+		for _, secret := range []string{testAPIKey, testAccessKey, testAPIKey[:8], testAccessKey[:8]} {
+			if bytes.Contains(r.Data, []byte(secret)) {
+				t.Error("the record holds a key in the clear")
+			}
+		}
+	}
+}
+
+// keepUsing uses the session every 25 minutes until d has passed.
+func keepUsing(m *Manager, c *client, clock *fakeClock, d time.Duration) {
+	for step := 25 * time.Minute; d > 0; d -= step {
+		clock.Advance(min(step, d))
+		current(m, c)
+	}
+}
+
+func TestDraftSizeLimit(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	c := m.testClient()
+	signIn(t, m, c, testUser())
+	half := url.Values{"body": {strings.Repeat("x", MaxStashBytes/2)}}
+	errs := []error{
+		keepDraft(m, c, "a", "", half),
+		keepDraft(m, c, "b", "", half),         // total now over the limit
+		keepDraft(m, c, "a", "", url.Values{}), // replacing "a" frees room
+		keepDraft(m, c, "", "", url.Values{}),  // empty key
+		keepDraft(m, c, "b", "", half),
+	}
 	want := []error{nil, ErrStashTooLarge, nil, errors.New("any"), nil}
 	for i := range want {
 		if (errs[i] == nil) != (want[i] == nil) || (want[i] == ErrStashTooLarge && !errors.Is(errs[i], ErrStashTooLarge)) {
 			t.Errorf("call %d: err = %v, want %v", i, errs[i], want[i])
 		}
+	}
+	// The limit counts what is really kept: characters that take more room
+	// encoded count as more.
+	signIn(t, m, c, testUser())
+	if err := keepDraft(m, c, "a", "", url.Values{"body": {strings.Repeat("<", MaxStashBytes/3)}}); !errors.Is(err, ErrStashTooLarge) {
+		t.Errorf("a draft taking over the limit once encoded: %v", err)
 	}
 }
 
@@ -634,22 +821,67 @@ func TestManagerConcurrent(t *testing.T) {
 	}
 }
 
-func TestAnonymousFloodDoesNotEvictSignedInSessions(t *testing.T) {
-	m, _ := newTestManager(t, func(cfg *Config) { cfg.MaxSessions = 3 })
+// When the store is full, ended sign-ins go before live ones.
+func TestEndedSignInsAreEvictedFirst(t *testing.T) {
+	m, clock := newTestManager(t, func(cfg *Config) { cfg.MaxSessions = 3 })
 	user := m.testClient()
 	signIn(t, m, user, testUser())
 	for range 10 {
-		anon := m.testClient()
-		anon.do(func(w http.ResponseWriter, r *http.Request) {
-			if _, err := m.CSRFToken(w, r); err != nil {
-				t.Fatal(err)
-			}
-		})
+		c := m.testClient()
+		signIn(t, m, c, testUser())
+		c.do(func(w http.ResponseWriter, r *http.Request) { _ = m.EndSignIn(w, r) })
+		addFlash(t, m, m.testClient(), "hello") // strangers add nothing
+		clock.Advance(time.Second)
 	}
 	if _, ok := current(m, user); !ok {
-		t.Fatal("anonymous sessions pushed out a signed-in one")
+		t.Fatal("ended sign-ins pushed out a live one")
 	}
 	if n := m.Len(); n > 3 {
 		t.Fatalf("cap exceeded: %d sessions", n)
+	}
+}
+
+func TestBadCookiesYieldNoSession(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	good := m.testClient()
+	signIn(t, m, good, testUser())
+	val := good.cookie.Value
+
+	other, _ := newTestManager(t, func(c *Config) { c.SessionKey = bytes.Repeat([]byte{8}, 32) })
+	foreign := other.testClient()
+	signIn(t, other, foreign, testUser())
+
+	unknown, err := m.codec.Encode(m.name, []byte(newRandomToken(sessionIDBytes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherName, err := m.codec.Encode("other_cookie", []byte(sessionID(m, good)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := []byte(val)
+	flipped[len(flipped)/2] ^= 0x01
+
+	for name, v := range map[string]string{
+		"empty":                 "",
+		"garbage":               "not-a-cookie",
+		"bit flipped":           string(flipped),
+		"truncated":             val[:len(val)-4],
+		"signed by another":     foreign.cookie.Value,
+		"signed unknown id":     unknown,
+		"signed for other name": otherName,
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := &client{name: m.name, cookie: &http.Cookie{Name: m.name, Value: v}}
+			if id := sessionID(m, c); id != "" {
+				t.Fatal("bad cookie resolved to a session")
+			}
+			if _, ok := current(m, c); ok {
+				t.Fatal("bad cookie yields a user")
+			}
+		})
+	}
+	if _, ok := current(m, good); !ok {
+		t.Fatal("good cookie stopped working")
 	}
 }

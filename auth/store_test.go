@@ -1,18 +1,17 @@
 package auth
 
 import (
-	"bytes"
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/gorilla/sessions"
 )
 
 // fakeClock is an injectable, race-safe clock so expiry tests never sleep.
@@ -37,27 +36,13 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-const testCookie = "test_session"
-
-func newTestStore(t *testing.T, mut func(*StoreConfig)) (*MemStore, *fakeClock) {
-	t.Helper()
-	clock := newFakeClock()
-	cfg := StoreConfig{HashKey: bytes.Repeat([]byte{7}, 32), Now: clock.Now}
-	if mut != nil {
-		mut(&cfg)
-	}
-	st, err := NewMemStore(cfg)
-	if err != nil {
-		t.Fatalf("NewMemStore: %v", err)
-	}
-	return st, clock
-}
-
-// client is a one-cookie browser: it sends its cookie with each request and
-// applies Set-Cookie headers from each response.
+// client is a small browser: it sends its cookies with each request and
+// applies Set-Cookie headers from each response. cookie is the one named
+// name (the session cookie); others holds the rest (flash, sign-in form).
 type client struct {
 	name   string
 	cookie *http.Cookie
+	others map[string]*http.Cookie
 	tls    bool
 	last   *http.Response
 }
@@ -70,567 +55,220 @@ func (c *client) do(fn func(w http.ResponseWriter, r *http.Request)) *http.Respo
 	if c.cookie != nil {
 		r.AddCookie(&http.Cookie{Name: c.cookie.Name, Value: c.cookie.Value})
 	}
+	for _, ck := range c.others {
+		r.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+	}
 	w := httptest.NewRecorder()
 	fn(w, r)
 	res := w.Result()
 	for _, ck := range res.Cookies() {
-		if ck.Name != c.name {
-			continue
-		}
+		name := ck.Name
 		if ck.MaxAge < 0 {
-			c.cookie = nil
-		} else {
+			ck = nil
+		}
+		switch {
+		case name == c.name:
 			c.cookie = ck
+		case ck == nil:
+			delete(c.others, name)
+		default:
+			if c.others == nil {
+				c.others = map[string]*http.Cookie{}
+			}
+			c.others[name] = ck
 		}
 	}
 	c.last = res
 	return res
 }
 
-// clone returns a client holding the same cookie, e.g. an attacker who
-// captured it.
+// clone returns a client holding the same cookies, e.g. an attacker who
+// captured them.
 func (c *client) clone() *client {
 	cp := *c
+	cp.others = maps.Clone(c.others)
 	return &cp
 }
 
-func storeSet(t *testing.T, st *MemStore, key, val any) func(http.ResponseWriter, *http.Request) {
-	return func(w http.ResponseWriter, r *http.Request) {
-		s, err := st.Get(r, testCookie)
-		if err != nil {
-			t.Fatalf("Get: %v", err)
-		}
-		s.Values[key] = val
-		if err := s.Save(r, w); err != nil {
-			t.Fatalf("Save: %v", err)
-		}
-	}
+// sessionID is the id of the session the client's cookie resolves to, or "".
+func sessionID(m *Manager, c *client) string {
+	var id string
+	c.do(func(w http.ResponseWriter, r *http.Request) { id = m.session(r).id })
+	return id
 }
 
-// load returns the session the client's cookie resolves to.
-func load(t *testing.T, st *MemStore, c *client) *sessions.Session {
+// records is a snapshot of what a MemStore holds.
+func records(st Store) []Record {
+	ms := st.(*MemStore)
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	var out []Record
+	for _, el := range ms.entries {
+		out = append(out, *el.Value.(*Record))
+	}
+	return out
+}
+
+func newTestStore(t *testing.T, max int) (*MemStore, *fakeClock) {
 	t.Helper()
-	var s *sessions.Session
-	c.do(func(w http.ResponseWriter, r *http.Request) {
-		var err error
-		if s, err = st.New(r, testCookie); err != nil {
-			t.Fatalf("New returned error: %v", err)
-		}
-	})
-	return s
+	clock := newFakeClock()
+	st, err := NewMemStore(MemStoreConfig{MaxSessions: max, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, clock
+}
+
+func rec(id string, now time.Time, life time.Duration, signedIn bool) Record {
+	return Record{ID: id, Data: []byte(`{"v":"` + id + `"}`), Created: now, LastSeen: now, Expires: now.Add(life), SignedIn: signedIn}
 }
 
 func TestNewMemStoreValidation(t *testing.T) {
-	key := bytes.Repeat([]byte{1}, 32)
-	tests := []struct {
-		name    string
-		cfg     StoreConfig
-		wantErr string
-	}{
-		{"defaults", StoreConfig{HashKey: key}, ""},
-		{"short key", StoreConfig{HashKey: key[:31]}, "HashKey"},
-		{"negative idle", StoreConfig{HashKey: key, IdleTimeout: -time.Second}, "IdleTimeout"},
-		{"negative absolute", StoreConfig{HashKey: key, AbsoluteTimeout: -time.Second}, "AbsoluteTimeout"},
-		{"idle > absolute", StoreConfig{HashKey: key, IdleTimeout: 2 * time.Hour, AbsoluteTimeout: time.Hour}, "IdleTimeout"},
-		{"idle > default absolute", StoreConfig{HashKey: key, IdleTimeout: 9 * time.Hour}, "AbsoluteTimeout"},
-		{"negative max", StoreConfig{HashKey: key, MaxSessions: -1}, "MaxSessions"},
+	if _, err := NewMemStore(MemStoreConfig{MaxSessions: -1}); err == nil || !strings.Contains(err.Error(), "MaxSessions") {
+		t.Errorf("negative MaxSessions: %v", err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			st, err := NewMemStore(tt.cfg)
-			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
-				if st.idle != DefaultIdleTimeout || st.absolute != DefaultAbsoluteTimeout || st.maxSessions != DefaultMaxSessions {
-					t.Errorf("defaults not applied: idle=%v absolute=%v max=%d", st.idle, st.absolute, st.maxSessions)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("error = %v, want one naming %s", err, tt.wantErr)
-			}
-		})
+	st, err := NewMemStore(MemStoreConfig{})
+	if err != nil || st.max != DefaultMaxSessions {
+		t.Errorf("defaults: %v, max %d", err, st.max)
 	}
 }
 
-func TestStoreRoundTripAndIsNew(t *testing.T) {
-	st, _ := newTestStore(t, nil)
-	c := &client{name: testCookie}
-
-	if s := load(t, st, c); !s.IsNew || s.ID != "" || len(s.Values) != 0 {
-		t.Fatalf("no cookie: got IsNew=%v ID=%q values=%v", s.IsNew, s.ID, s.Values)
+func TestStoreRoundTripAndExpiry(t *testing.T) {
+	ctx := context.Background()
+	st, clock := newTestStore(t, 0)
+	now := clock.Now()
+	if _, err := st.Load(ctx, "a"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown id: %v", err)
 	}
-	c.do(storeSet(t, st, "k", "v"))
-	if c.cookie == nil {
-		t.Fatal("Save set no cookie")
-	}
-	s := load(t, st, c)
-	if s.IsNew || s.ID == "" || s.Values["k"] != "v" {
-		t.Fatalf("reload: IsNew=%v ID=%q values=%v", s.IsNew, s.ID, s.Values)
-	}
-	if st.Len() != 1 {
-		t.Errorf("Len = %d, want 1", st.Len())
-	}
-}
-
-func TestStoreBadCookiesYieldNewSession(t *testing.T) {
-	st, _ := newTestStore(t, nil)
-	good := &client{name: testCookie}
-	good.do(storeSet(t, st, "k", "v"))
-	val := good.cookie.Value
-
-	otherStore, _ := newTestStore(t, func(c *StoreConfig) { c.HashKey = bytes.Repeat([]byte{8}, 32) })
-	foreign := &client{name: testCookie}
-	foreign.do(storeSet(t, otherStore, "k", "v"))
-
-	unknown, err := st.codec.Encode(testCookie, []byte(newRandomToken(sessionIDBytes)))
-	if err != nil {
+	if err := st.Create(ctx, rec("a", now, time.Hour, true)); err != nil {
 		t.Fatal(err)
 	}
-	otherName, err := st.codec.Encode("other_cookie", []byte(load(t, st, good).ID))
-	if err != nil {
+	if err := st.Create(ctx, rec("a", now, time.Hour, true)); err == nil {
+		t.Error("Create reused an id")
+	}
+	got, err := st.Load(ctx, "a")
+	if err != nil || string(got.Data) != `{"v":"a"}` || !got.SignedIn || !got.Created.Equal(now) {
+		t.Fatalf("Load = %+v, %v", got, err)
+	}
+	clock.Advance(30 * time.Minute)
+	if err := st.Touch(ctx, "a", clock.Now(), clock.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	flipped := []byte(val)
-	flipped[len(flipped)/2] ^= 0x01
-
-	tests := map[string]string{
-		"empty":                 "",
-		"garbage":               "not-a-cookie",
-		"bit flipped":           string(flipped),
-		"truncated":             val[:len(val)-4],
-		"signed by another":     foreign.cookie.Value,
-		"signed unknown id":     unknown,
-		"signed for other name": otherName,
+	clock.Advance(59 * time.Minute)
+	if _, err := st.Load(ctx, "a"); err != nil {
+		t.Fatalf("touched record expired early: %v", err)
 	}
-	for name, v := range tests {
-		t.Run(name, func(t *testing.T) {
-			c := &client{name: testCookie, cookie: &http.Cookie{Name: testCookie, Value: v}}
-			var s *sessions.Session
-			var err error
-			c.do(func(w http.ResponseWriter, r *http.Request) { s, err = st.Get(r, testCookie) })
-			if err != nil {
-				t.Fatalf("Get surfaced an error for a bad cookie: %v", err)
-			}
-			if !s.IsNew || s.ID != "" || len(s.Values) != 0 {
-				t.Fatalf("bad cookie resolved: IsNew=%v ID=%q values=%v", s.IsNew, s.ID, s.Values)
-			}
-		})
+	clock.Advance(time.Minute)
+	if _, err := st.Load(ctx, "a"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("record past Expires: %v", err)
 	}
-	if s := load(t, st, good); s.Values["k"] != "v" {
-		t.Fatalf("good cookie stopped working")
+	if n, _ := st.Len(ctx); n != 0 {
+		t.Errorf("Len = %d", n)
 	}
-}
-
-func TestStoreCookieAttributes(t *testing.T) {
-	tests := []struct {
-		name         string
-		tls          bool
-		secureAlways bool
-		wantSecure   bool
-	}{
-		{"plain http loopback", false, false, false},
-		{"tls request", true, false, true},
-		{"secure always over http", false, true, true},
-		{"secure always over tls", true, true, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			st, _ := newTestStore(t, func(c *StoreConfig) {
-				c.SecureAlways = tt.secureAlways
-				c.AbsoluteTimeout = 2 * time.Hour
-			})
-			c := &client{name: testCookie, tls: tt.tls}
-			c.do(storeSet(t, st, "k", "v"))
-			ck := c.cookie
-			if ck == nil {
-				t.Fatal("no cookie")
-			}
-			if ck.Secure != tt.wantSecure {
-				t.Errorf("Secure = %v, want %v", ck.Secure, tt.wantSecure)
-			}
-			if !ck.HttpOnly {
-				t.Error("cookie not HttpOnly")
-			}
-			if ck.SameSite != http.SameSiteLaxMode {
-				t.Errorf("SameSite = %v, want Lax", ck.SameSite)
-			}
-			if ck.Path != "/" {
-				t.Errorf("Path = %q, want /", ck.Path)
-			}
-			if ck.Domain != "" {
-				t.Errorf("Domain = %q, want none", ck.Domain)
-			}
-			if ck.MaxAge != int((2 * time.Hour).Seconds()) {
-				t.Errorf("MaxAge = %d, want absolute timeout", ck.MaxAge)
-			}
-		})
-	}
-}
-
-func TestStoreCookieMaxAgeTracksAbsoluteLimit(t *testing.T) {
-	st, clock := newTestStore(t, func(c *StoreConfig) { c.AbsoluteTimeout = time.Hour; c.IdleTimeout = time.Hour })
-	c := &client{name: testCookie}
-	c.do(storeSet(t, st, "k", 1))
-	clock.Advance(20 * time.Minute)
-	c.do(storeSet(t, st, "k", 2))
-	if want := int((40 * time.Minute).Seconds()); c.cookie.MaxAge != want {
-		t.Errorf("MaxAge after 20m = %d, want remaining %d", c.cookie.MaxAge, want)
-	}
-}
-
-func TestStoreOptionsCannotWeakenCookie(t *testing.T) {
-	st, _ := newTestStore(t, nil)
-	c := &client{name: testCookie}
-	c.do(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := st.Get(r, testCookie)
-		s.Options.HttpOnly = false
-		s.Options.Domain = "evil.example"
-		s.Options.Path = "/x"
-		s.Options.SameSite = http.SameSiteNoneMode
-		s.Values["k"] = "v"
-		if err := s.Save(r, w); err != nil {
-			t.Fatal(err)
-		}
-	})
-	ck := c.cookie
-	if !ck.HttpOnly || ck.Domain != "" || ck.Path != "/" || ck.SameSite != http.SameSiteLaxMode {
-		t.Errorf("options weakened cookie: %+v", ck)
-	}
-}
-
-func TestStoreIdleAndAbsoluteExpiry(t *testing.T) {
-	const idle, absolute = 30 * time.Minute, 8 * time.Hour
-	tests := []struct {
-		name  string
-		steps []time.Duration // clock advances, each followed by a Get
-		alive []bool
-	}{
-		{"just under idle", []time.Duration{idle - time.Second}, []bool{true}},
-		{"at idle", []time.Duration{idle}, []bool{false}},
-		{"past idle", []time.Duration{idle + time.Hour}, []bool{false}},
-		{"activity refreshes idle", []time.Duration{20 * time.Minute, 20 * time.Minute, 20 * time.Minute}, []bool{true, true, true}},
-		{"idle after refresh", []time.Duration{20 * time.Minute, idle}, []bool{true, false}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			st, clock := newTestStore(t, func(c *StoreConfig) { c.IdleTimeout = idle; c.AbsoluteTimeout = absolute })
-			c := &client{name: testCookie}
-			c.do(storeSet(t, st, "k", "v"))
-			for i, d := range tt.steps {
-				clock.Advance(d)
-				s := load(t, st, c)
-				if got := !s.IsNew; got != tt.alive[i] {
-					t.Fatalf("step %d (+%v): alive = %v, want %v", i, d, got, tt.alive[i])
-				}
-			}
-		})
-	}
-
-	t.Run("active session lives until absolute limit", func(t *testing.T) {
-		st, clock := newTestStore(t, func(c *StoreConfig) { c.IdleTimeout = idle; c.AbsoluteTimeout = absolute })
-		c := &client{name: testCookie}
-		c.do(storeSet(t, st, "k", "v"))
-		step := 25 * time.Minute
-		var elapsed time.Duration
-		for elapsed+step < absolute {
-			clock.Advance(step)
-			elapsed += step
-			if s := load(t, st, c); s.IsNew {
-				t.Fatalf("session expired at %v despite activity", elapsed)
-			}
-		}
-		clock.Advance(absolute - elapsed)
-		if s := load(t, st, c); !s.IsNew {
-			t.Fatal("session survived the absolute timeout")
-		}
-		if n := len(st.entries); n != 0 {
-			t.Errorf("expired session not deleted on access: %d entries", n)
-		}
-	})
 }
 
 func TestStoreSaveAfterExpiryOrDeleteIsRefused(t *testing.T) {
-	st, clock := newTestStore(t, nil)
-	for _, tc := range []struct {
-		name   string
-		remove func(id string)
-	}{
-		{"deleted concurrently", func(id string) { st.delete(id) }},
-		{"expired meanwhile", func(string) { clock.Advance(DefaultIdleTimeout) }},
+	ctx := context.Background()
+	st, clock := newTestStore(t, 0)
+	for name, remove := range map[string]func(id string){
+		"deleted concurrently": func(id string) { _ = st.Delete(ctx, id) },
+		"expired meanwhile":    func(string) { clock.Advance(time.Hour) },
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := &client{name: testCookie}
-			c.do(storeSet(t, st, "user", "alice"))
-			res := c.do(func(w http.ResponseWriter, r *http.Request) {
-				s, _ := st.Get(r, testCookie)
-				tc.remove(s.ID)
-				s.Values["flash"] = "hi"
-				if err := s.Save(r, w); !errors.Is(err, ErrSessionGone) {
-					t.Errorf("Save error = %v, want ErrSessionGone", err)
-				}
-			})
-			if len(res.Cookies()) != 0 {
-				t.Errorf("refused Save still set a cookie")
+		t.Run(name, func(t *testing.T) {
+			r := rec(name, clock.Now(), time.Hour, true)
+			_ = st.Create(ctx, r)
+			remove(r.ID)
+			r.Data, r.Expires = []byte("{}"), clock.Now().Add(time.Hour)
+			if err := st.Save(ctx, r); !errors.Is(err, ErrSessionGone) {
+				t.Errorf("Save = %v, want ErrSessionGone", err)
 			}
-			if s := load(t, st, c); !s.IsNew {
-				t.Errorf("session was resurrected: %v", s.Values)
+			if err := st.Touch(ctx, r.ID, clock.Now(), clock.Now().Add(time.Hour)); !errors.Is(err, ErrSessionGone) {
+				t.Errorf("Touch = %v, want ErrSessionGone", err)
+			}
+			if _, err := st.Load(ctx, r.ID); !errors.Is(err, ErrNotFound) {
+				t.Error("record was resurrected")
 			}
 		})
 	}
 }
 
-func TestStoreNegativeMaxAgeDeletes(t *testing.T) {
-	st, _ := newTestStore(t, nil)
-	c := &client{name: testCookie}
-	c.do(storeSet(t, st, "k", "v"))
-	replay := c.clone()
-	res := c.do(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := st.Get(r, testCookie)
-		s.Options.MaxAge = -1
-		if err := s.Save(r, w); err != nil {
-			t.Fatal(err)
-		}
-	})
-	cks := res.Cookies()
-	if len(cks) != 1 || cks[0].MaxAge >= 0 || cks[0].Value != "" {
-		t.Fatalf("cookie not expired: %+v", cks)
+func TestStoreSaveReplacesButKeepsCreated(t *testing.T) {
+	ctx := context.Background()
+	st, clock := newTestStore(t, 0)
+	created := clock.Now()
+	_ = st.Create(ctx, rec("a", created, time.Hour, false))
+	clock.Advance(time.Minute)
+	r := Record{ID: "a", Data: []byte("new"), Created: clock.Now(), LastSeen: clock.Now(), Expires: clock.Now().Add(time.Hour), SignedIn: true}
+	if err := st.Save(ctx, r); err != nil {
+		t.Fatal(err)
 	}
-	if st.Len() != 0 {
-		t.Errorf("Len = %d after delete", st.Len())
-	}
-	if s := load(t, st, replay); !s.IsNew {
-		t.Error("replayed cookie still resolves after delete")
+	got, _ := st.Load(ctx, "a")
+	if string(got.Data) != "new" || !got.SignedIn || !got.Created.Equal(created) || !got.LastSeen.Equal(clock.Now()) {
+		t.Errorf("after Save: %+v", got)
 	}
 }
 
-func TestStoreValuesAreCopied(t *testing.T) {
-	st, _ := newTestStore(t, nil)
-	c := &client{name: testCookie}
-	type inner struct {
-		Tags []string
-		Ptr  *int
-	}
-	n := 1
-	list := []string{"a"}
-	nested := map[string][]int{"x": {1}}
-	in := &inner{Tags: []string{"t"}, Ptr: &n}
-	blob := []byte("abc")
-	c.do(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := st.Get(r, testCookie)
-		s.Values["list"] = list
-		s.Values["nested"] = nested
-		s.Values["inner"] = in
-		s.Values["blob"] = blob
-		if err := s.Save(r, w); err != nil {
-			t.Fatal(err)
-		}
-		// Mutations after Save must not reach the store.
-		list[0] = "MUT"
-		nested["x"][0] = 99
-		in.Tags[0] = "MUT"
-		*in.Ptr = 99
-		blob[0] = 'Z'
-	})
-	// Mutations of loaded values without Save must not reach the store.
-	s := load(t, st, c)
-	s.Values["list"].([]string)[0] = "MUT2"
-	s.Values["nested"].(map[string][]int)["x"][0] = 98
-	s.Values["inner"].(*inner).Tags[0] = "MUT2"
-	s.Values["blob"].([]byte)[1] = 'Z'
-	s.Values["new"] = "not saved"
-
-	s = load(t, st, c)
-	if got := s.Values["list"].([]string)[0]; got != "a" {
-		t.Errorf("list[0] = %q", got)
-	}
-	if got := s.Values["nested"].(map[string][]int)["x"][0]; got != 1 {
-		t.Errorf("nested = %d", got)
-	}
-	if got := s.Values["inner"].(*inner); got.Tags[0] != "t" || *got.Ptr != 1 {
-		t.Errorf("inner = %+v (*Ptr=%d)", got, *got.Ptr)
-	}
-	if got := string(s.Values["blob"].([]byte)); got != "abc" {
-		t.Errorf("blob = %q", got)
-	}
-	if _, ok := s.Values["new"]; ok {
-		t.Error("unsaved key visible")
-	}
-}
-
-func TestStoreRejectsCyclicValues(t *testing.T) {
-	st, _ := newTestStore(t, nil)
-	type node struct{ Next *node }
-	loop := &node{}
-	loop.Next = loop
-	c := &client{name: testCookie}
-	c.do(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := st.Get(r, testCookie)
-		s.Values["loop"] = loop
-		if err := s.Save(r, w); err == nil {
-			t.Error("Save of a cyclic value succeeded")
-		}
-	})
-}
-
-func TestStoreEvictsOldestIdleAtMax(t *testing.T) {
-	st, clock := newTestStore(t, func(c *StoreConfig) { c.MaxSessions = 3 })
-	clients := make([]*client, 4)
-	for i := range 3 {
-		clients[i] = &client{name: testCookie}
-		clients[i].do(storeSet(t, st, "i", i))
+func TestStoreEvictsOthersBeforeSignedIn(t *testing.T) {
+	ctx := context.Background()
+	st, clock := newTestStore(t, 3)
+	for i, signedIn := range []bool{true, false, true} {
+		_ = st.Create(ctx, rec(fmt.Sprint(i), clock.Now(), time.Hour, signedIn))
 		clock.Advance(time.Minute)
 	}
-	// Touch session 0 so session 1 becomes the least recently seen.
-	if s := load(t, st, clients[0]); s.IsNew {
-		t.Fatal("session 0 missing")
-	}
+	// 1 is the only record not signed in: it goes first, although 0 is older.
+	_ = st.Create(ctx, rec("3", clock.Now(), time.Hour, true))
+	// Then the least recently seen signed-in one: touch 0 so 2 is.
+	_ = st.Touch(ctx, "0", clock.Now(), clock.Now().Add(time.Hour))
 	clock.Advance(time.Minute)
-	clients[3] = &client{name: testCookie}
-	clients[3].do(storeSet(t, st, "i", 3))
-
-	if got := st.Len(); got != 3 {
-		t.Fatalf("Len = %d, want 3", got)
-	}
-	for i, want := range []bool{true, false, true, true} {
-		if alive := !load(t, st, clients[i]).IsNew; alive != want {
-			t.Errorf("session %d alive = %v, want %v", i, alive, want)
+	_ = st.Create(ctx, rec("4", clock.Now(), time.Hour, true))
+	for id, want := range map[string]bool{"0": true, "1": false, "2": false, "3": true, "4": true} {
+		if _, err := st.Load(ctx, id); (err == nil) != want {
+			t.Errorf("record %s kept = %v, want %v", id, err == nil, want)
 		}
 	}
 }
 
 func TestStoreSweepsExpiredLazily(t *testing.T) {
-	st, clock := newTestStore(t, nil)
-	for range 50 {
-		(&client{name: testCookie}).do(storeSet(t, st, "k", "v"))
+	ctx := context.Background()
+	st, clock := newTestStore(t, 0)
+	for i := range 50 {
+		_ = st.Create(ctx, rec(fmt.Sprint(i), clock.Now(), time.Hour, i%2 == 0))
 	}
-	clock.Advance(DefaultIdleTimeout)
-	(&client{name: testCookie}).do(storeSet(t, st, "k", "v"))
-	// Inspect the map directly: Len would sweep by itself.
-	st.mu.Lock()
-	n := len(st.entries)
-	st.mu.Unlock()
-	if n != 1 {
-		t.Errorf("entries after sweep = %d, want 1", n)
+	clock.Advance(time.Hour)
+	_ = st.Create(ctx, rec("new", clock.Now(), time.Hour, false))
+	if n := len(records(st)); n != 1 {
+		t.Errorf("records after sweep = %d, want 1", n)
 	}
 }
 
-func TestStoreConcurrentGetSave(t *testing.T) {
-	st, clock := newTestStore(t, func(c *StoreConfig) { c.MaxSessions = 50 })
-	shared := &client{name: testCookie}
-	shared.do(storeSet(t, st, "n", 0))
-	sharedCookie := shared.cookie
-
+func TestStoreConcurrentUse(t *testing.T) {
+	ctx := context.Background()
+	st, clock := newTestStore(t, 50)
+	_ = st.Create(ctx, rec("shared", clock.Now(), time.Hour, true))
 	var wg sync.WaitGroup
 	for g := range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			own := &client{name: testCookie}
+		wg.Go(func() {
 			for i := range 200 {
-				c := own
-				if i%2 == 0 {
-					c = &client{name: testCookie, cookie: sharedCookie}
-				}
-				c.do(func(w http.ResponseWriter, r *http.Request) {
-					s, err := st.Get(r, testCookie)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					s.Values["n"] = i
-					s.Values[fmt.Sprint("g", g)] = []string{"x"}
-					if err := s.Save(r, w); err != nil && !errors.Is(err, ErrSessionGone) {
+				now := clock.Now()
+				switch i % 4 {
+				case 0:
+					_ = st.Create(ctx, rec(fmt.Sprint(g, "-", i), now, time.Hour, i%8 == 0))
+				case 1:
+					_, _ = st.Load(ctx, "shared")
+				case 2:
+					if err := st.Save(ctx, rec("shared", now, time.Hour, true)); err != nil && !errors.Is(err, ErrSessionGone) {
 						t.Error(err)
 					}
-				})
-				if i%50 == 0 {
+				case 3:
+					_ = st.Touch(ctx, "shared", now, now.Add(time.Hour))
 					clock.Advance(time.Second)
-					_ = st.Len()
+					_, _ = st.Len(ctx)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	if n := st.Len(); n < 1 || n > 50 {
+	if n, _ := st.Len(ctx); n < 1 || n > 50 {
 		t.Errorf("Len = %d, want within (0, MaxSessions]", n)
 	}
-}
-
-func TestCopyValuesKinds(t *testing.T) {
-	type point struct {
-		X, Y   int
-		Labels map[string]string
-		hidden []int // unexported: copied shallowly, must not panic
-	}
-	arr := [2][]int{{1}, {2}}
-	key := &struct{ K int }{1}
-	var nilMap map[string]int
-	src := map[any]any{
-		"nil":     nil,
-		"arr":     arr,
-		"flatArr": [3]byte{1, 2, 3},
-		"point":   point{X: 1, Labels: map[string]string{"a": "b"}, hidden: []int{9}},
-		"anyMap":  map[any]any{"inner": []any{"x", 1, []string{"y"}}},
-		"nilMap":  nilMap,
-		"ptrKey":  map[*struct{ K int }]string{key: "v"},
-		"time":    time.Unix(5, 0),
-		"func":    func() {},
-	}
-	dst, err := copyValues(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	arr[0][0] = 99
-	src["point"].(point).Labels["a"] = "MUT"
-	src["anyMap"].(map[any]any)["inner"].([]any)[2].([]string)[0] = "MUT"
-
-	if got := dst["arr"].([2][]int)[0][0]; got != 1 {
-		t.Errorf("array of slices shared: %d", got)
-	}
-	if got := dst["point"].(point); got.Labels["a"] != "b" || got.X != 1 || got.hidden[0] != 9 {
-		t.Errorf("struct copy = %+v", got)
-	}
-	if got := dst["anyMap"].(map[any]any)["inner"].([]any)[2].([]string)[0]; got != "y" {
-		t.Errorf("nested interface slice shared: %q", got)
-	}
-	if dst["nilMap"].(map[string]int) != nil || dst["nil"] != nil {
-		t.Error("nil values not preserved")
-	}
-	if dst["ptrKey"].(map[*struct{ K int }]string)[key] != "v" {
-		t.Error("pointer map key identity lost")
-	}
-	if dst["flatArr"] != [3]byte{1, 2, 3} || !dst["time"].(time.Time).Equal(time.Unix(5, 0)) {
-		t.Error("flat values changed")
-	}
-}
-
-func TestManagerStoreInteroperatesWithGorilla(t *testing.T) {
-	m, _ := newTestManager(t, nil)
-	c := m.testClient()
-	// Handlers may use plain gorilla APIs on Store(); the Manager sees the
-	// same per-request session.
-	c.do(func(w http.ResponseWriter, r *http.Request) {
-		s, err := m.Store().Get(r, m.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Values["plain"] = "gorilla"
-		if err := sessions.Save(r, w); err != nil {
-			t.Fatal(err)
-		}
-		if err := m.AddFlash(w, r, "hello"); err != nil {
-			t.Fatal(err)
-		}
-	})
-	c.do(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := m.Store().Get(r, m.name)
-		if s.Values["plain"] != "gorilla" {
-			t.Errorf("plain value = %v", s.Values["plain"])
-		}
-		if got := m.TakeFlashes(w, r); len(got) != 1 || got[0] != "hello" {
-			t.Errorf("flashes = %q", got)
-		}
-	})
 }

@@ -33,6 +33,7 @@ type Settings struct {
 	Logger          *slog.Logger
 	Now             func() time.Time // session clock; nil means time.Now
 	TrustedProxies  []*net.IPNet
+	MaxSessions     int // sessions kept at most; 0 means auth's default
 }
 
 // Built is the assembled desk.
@@ -60,6 +61,7 @@ func Build(s Settings) (*Built, error) {
 		IdleTimeout:     s.IdleTimeout,
 		AbsoluteTimeout: s.AbsoluteTimeout,
 		SecureAlways:    s.SecureCookies,
+		MaxSessions:     s.MaxSessions,
 		Now:             s.Now,
 		Logger:          s.Logger,
 	})
@@ -78,7 +80,7 @@ func Build(s Settings) (*Built, error) {
 		Apptivo: client, Sessions: sessions, Assets: assets, Logger: s.Logger,
 		Demo: s.Demo, DemoKeys: s.DemoKeys, DefaultRegion: s.DefaultRegion,
 		RequestTimeout: s.RequestTimeout, LoginRate: loginRate, LoginBurst: s.LoginPerMinute,
-		TrustedProxies: s.TrustedProxies,
+		TrustedProxies: s.TrustedProxies, HTTPSOnly: s.SecureCookies,
 	})
 	if err != nil {
 		return nil, err

@@ -84,28 +84,32 @@ func (a *app) errorPage(c echo.Context, ep views.ErrorPage) error {
 		views.LiveRegion([]views.Message{{Text: ep.Message, Error: true}}, true))
 }
 
-// endSignIn signs the person out (their keys stopped working) and sends them
+// endSignIn ends the sign-in (Apptivo refused its keys) and sends the person
 // to the sign-in page with the reason, then back to next. A form being saved
-// is kept as a draft in the new session so nothing typed is lost.
+// is kept as a draft for them, to be handed back after signing in again.
 func (a *app) endSignIn(c echo.Context, msg, next, draftKey string, form url.Values) error {
-	owner := ""
-	if u := userOf(c); u != nil {
-		owner = u.Email
-	}
-	_ = a.cfg.Sessions.SignOut(c.Response(), c.Request())
+	_ = a.cfg.Sessions.EndSignIn(c.Response(), c.Request())
 	if form != nil {
-		a.keepDraft(c, draftKey, owner, form)
+		a.keepDraft(c, draftKey, form)
 	}
 	_ = a.cfg.Sessions.AddFlash(c.Response(), c.Request(), msg)
 	return redirect(c, "/login?next="+url.QueryEscape(safeNext(next)))
 }
 
-// keepDraft stashes what was typed into a section form (under the form's
-// save path), to be put back when the person, and only that person, opens
-// the form again. It reports whether the draft was kept.
-func (a *app) keepDraft(c echo.Context, key, owner string, form url.Values) bool {
-	form.Del("_csrf")
-	return a.cfg.Sessions.Stash(c.Response(), c.Request(), key, owner, form) == nil
+// keepDraft keeps what was typed into a section form (under the form's save
+// path) for the sign-in this browser holds or held, to be put back when the
+// same person opens the form again. Whether that may happen is auth's call
+// (KeepDraft), made from the session and the form's token, never from what
+// else the form says; strangers get nothing kept. It reports whether the
+// draft was kept.
+func (a *app) keepDraft(c echo.Context, key string, form url.Values) bool {
+	draft := url.Values{}
+	for k, v := range form {
+		if k != "_csrf" && k != "_owner" {
+			draft[k] = v
+		}
+	}
+	return a.cfg.Sessions.KeepDraft(c.Response(), c.Request(), key, formToken(c), draft) == nil
 }
 
 func (a *app) logApptivo(c echo.Context, err error) {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/customerdesk/desk/apptivo"
 	"github.com/customerdesk/desk/apptivo/apptivotest"
+	"github.com/customerdesk/desk/auth"
 	"github.com/customerdesk/desk/handlers"
 	"github.com/customerdesk/desk/handlers/soak"
 	"github.com/customerdesk/desk/views"
@@ -37,6 +38,8 @@ type env struct {
 	csrf   string
 	logs   *lockedBuffer
 	clock  *clock
+	// sessions is the desk's session manager, to count what is kept.
+	sessions *auth.Manager
 }
 
 // clock is the session clock, moved by tests to expire sign-ins.
@@ -110,7 +113,7 @@ func newEnv(t testing.TB, tweaks ...func(*handlers.Settings)) *env {
 	})
 	jar, _ := cookiejar.New(nil)
 	return &env{
-		t: t, sim: sim, simURL: simSrv.URL, app: app, logs: logs, clock: clk,
+		t: t, sim: sim, simURL: simSrv.URL, app: app, logs: logs, clock: clk, sessions: built.Sessions,
 		client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
 }
@@ -120,7 +123,7 @@ func newEnv(t testing.TB, tweaks ...func(*handlers.Settings)) *env {
 func newEnvSharing(t *testing.T, e *env) *env {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	o := &env{t: t, sim: e.sim, simURL: e.simURL, app: e.app, logs: e.logs, clock: e.clock,
+	o := &env{t: t, sim: e.sim, simURL: e.simURL, app: e.app, logs: e.logs, clock: e.clock, sessions: e.sessions,
 		client: &http.Client{Jar: jar, CheckRedirect: e.client.CheckRedirect}}
 	o.get("/login")
 	p := o.post("/login", url.Values{"email": {"bob.colleague@example.com"}, "apiKey": {apptivotest.DemoKeys.APIKey}, "accessKey": {apptivotest.DemoKeys.AccessKey}}, false)

@@ -24,7 +24,23 @@ func (a *app) loginForm(c echo.Context) error {
 
 func (a *app) renderLogin(c echo.Context, status int, v views.Login) error {
 	v.DemoKeys = a.cfg.DemoKeys
+	v.CSRFToken = a.cfg.Sessions.LoginToken(c.Response(), c.Request())
 	return a.respond(c, status, func(l views.Layout) templ.Component { return views.LoginPage(l, v) }, "Sign in", nil)
+}
+
+// loginCSRF checks the sign-in form's own token (auth.LoginToken). A refused
+// one — the form sat open too long, or was shown to another browser — brings
+// the form back, renewed, with the email kept; keys are never shown back.
+func (a *app) loginCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if a.cfg.Sessions.CheckLoginToken(c.Request(), c.FormValue("_csrf")) {
+			return next(c)
+		}
+		return a.renderLogin(c, http.StatusForbidden, views.Login{
+			Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next")),
+			Error: "This sign-in form had expired, so it was renewed. Enter your keys again and press Sign in.",
+		})
+	}
 }
 
 func (a *app) login(c echo.Context) error {

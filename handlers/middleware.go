@@ -18,18 +18,23 @@ import (
 const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; " +
 	"base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("Content-Security-Policy", csp)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		if c.Request().TLS != nil {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
+// securityHeaders sets the headers every answer carries. HSTS goes out over
+// direct TLS and whenever the site is declared HTTPS (COOKIE_SECURE=1):
+// behind a TLS-terminating proxy r.TLS is nil although browsers use HTTPS.
+func securityHeaders(httpsOnly bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			h.Set("Content-Security-Policy", csp)
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("Cross-Origin-Opener-Policy", "same-origin")
+			if httpsOnly || c.Request().TLS != nil {
+				h.Set("Strict-Transport-Security", "max-age=31536000")
+			}
+			return next(c)
 		}
-		return next(c)
 	}
 }
 
@@ -83,25 +88,30 @@ func crossOriginProtection() echo.MiddlewareFunc {
 func (a *app) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		token := r.Header.Get("X-CSRF-Token")
-		if token == "" {
-			token = c.FormValue("_csrf")
-		}
-		if a.cfg.Sessions.CheckCSRF(r, token) {
+		if a.cfg.Sessions.CheckCSRF(r, formToken(c)) {
 			return next(c)
 		}
 		// A section form opened before the person signed in again (e.g. in
 		// another tab) carries an old token. The request already passed the
 		// cross-origin check, so keep what was typed and reopen the form
 		// rather than throw the input away.
-		if u, ok := a.cfg.Sessions.Current(r); ok && isSectionSave(r.URL.Path) {
-			if form, err := c.FormParams(); err == nil && a.keepDraft(c, r.URL.Path, u.Email, form) {
+		if _, ok := a.cfg.Sessions.Current(r); ok && isSectionSave(r.URL.Path) {
+			if form, err := c.FormParams(); err == nil && a.keepDraft(c, r.URL.Path, form) {
 				_ = a.cfg.Sessions.AddFlash(c.Response(), r, "This form was opened before you last signed in, so it had to be reloaded. Your changes are still in it: check them and press Save.")
 				return redirect(c, r.URL.Path+"/edit")
 			}
 		}
 		return echo.NewHTTPError(http.StatusForbidden, "This form has expired. Reload the page and try again.")
 	}
+}
+
+// formToken is the CSRF token a request carries: the htmx header, or the
+// form field of a plain post.
+func formToken(c echo.Context) string {
+	if token := c.Request().Header.Get("X-CSRF-Token"); token != "" {
+		return token
+	}
+	return c.FormValue("_csrf")
 }
 
 // Keys of values requireUser leaves on the request.
@@ -120,13 +130,15 @@ func (a *app) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			back := pageOf(c)
 			if r.Method != http.MethodGet && isSectionSave(r.URL.Path) {
-				// The save of an open form: keep what was typed for after sign-in,
-				// for the person the form was shown to (its _owner field) only.
-				if form, err := c.FormParams(); err == nil {
-					a.keepDraft(c, r.URL.Path, form.Get("_owner"), form)
+				// The save of an open form. If it was shown to a sign-in that has
+				// since ended, keep what was typed for after signing in again;
+				// a stranger's post keeps nothing.
+				msg := "You are not signed in, so nothing was saved. Sign in, then make your changes again."
+				if form, err := c.FormParams(); err == nil && a.keepDraft(c, r.URL.Path, form) {
+					msg = "Your sign-in had expired, so nothing was saved yet. Sign in again: what you typed will be back in the form."
 				}
 				back = r.URL.Path + "/edit"
-				_ = a.cfg.Sessions.AddFlash(c.Response(), r, "Your sign-in had expired, so nothing was saved yet. Sign in again: what you typed will be back in the form.")
+				_ = a.cfg.Sessions.AddFlash(c.Response(), r, msg)
 			}
 			return redirect(c, "/login?next="+url.QueryEscape(safeNext(back)))
 		}

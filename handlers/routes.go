@@ -35,9 +35,13 @@ type Config struct {
 	LoginBurst     int
 	BodyLimit      string // e.g. "256K"
 	PageSize       int
+	// HTTPSOnly says browsers reach the desk over HTTPS even when TLS ends
+	// at a proxy (COOKIE_SECURE=1): HSTS is sent.
+	HTTPSOnly bool
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed; with
 	// none, the socket's address is the client (Echo would otherwise trust
-	// the header from anyone, and the sign-in rate limit keys on it).
+	// the header from anyone, and the sign-in rate limit keys on it). List
+	// the proxies' own addresses only: see clientIP.
 	TrustedProxies []*net.IPNet
 }
 
@@ -79,14 +83,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.IPExtractor = echo.ExtractIPDirect()
-	if len(cfg.TrustedProxies) > 0 {
-		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
-		for _, n := range cfg.TrustedProxies {
-			opts = append(opts, echo.TrustIPRange(n))
-		}
-		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
-	}
+	e.IPExtractor = clientIP(cfg.TrustedProxies)
+	warnWideProxyRanges(cfg.Logger, cfg.TrustedProxies)
 
 	app := &app{cfg: cfg, configs: newConfigCache(cfg.ConfigTTL), saves: newKeyedMutex(), countries: newCountryList()}
 	e.HTTPErrorHandler = app.handleError
@@ -102,7 +100,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		},
 	}))
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
-	e.Use(securityHeaders)
+	e.Use(securityHeaders(cfg.HTTPSOnly))
 	e.Use(middleware.ContextTimeout(cfg.RequestTimeout))
 	e.Use(crossOriginProtection())
 
@@ -111,7 +109,7 @@ func New(cfg Config) (*echo.Echo, error) {
 
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/customers") }).Name = "home"
 	e.GET("/login", app.loginForm).Name = "login"
-	e.POST("/login", app.login, app.csrf, loginRateLimit(cfg.LoginRate, cfg.LoginBurst)).Name = "login.post"
+	e.POST("/login", app.login, app.loginCSRF, loginRateLimit(cfg.LoginRate, cfg.LoginBurst)).Name = "login.post"
 	e.POST("/logout", app.logout, app.csrf).Name = "logout"
 
 	signedIn := e.Group("", app.requireUser)

@@ -28,11 +28,12 @@ type Message struct {
 
 // Login is the sign-in page.
 type Login struct {
-	Email    string
-	Next     string
-	Error    string
-	Field    map[string]string // field name → error
-	DemoKeys *DemoKeys
+	CSRFToken string // the sign-in form's own token (no session needed)
+	Email     string
+	Next      string
+	Error     string
+	Field     map[string]string // field name → error
+	DemoKeys  *DemoKeys
 }
 
 // DemoKeys are shown on the sign-in page in demo mode only.
