@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -60,22 +59,8 @@ func (a *app) search(c echo.Context) error {
 	return a.respond(c, status, func(l views.Layout) templ.Component { return views.SearchPage(l, v) }, title, views.SearchResults(v))
 }
 
-func searchURL(q string, page int) string {
-	v := url.Values{}
-	if q != "" {
-		v.Set("q", q)
-	}
-	if page > 1 {
-		v.Set("page", strconv.Itoa(page))
-	}
-	if len(v) == 0 {
-		return "/customers"
-	}
-	return "/customers?" + v.Encode()
-}
-
 func searchRow(c *apptivo.Customer) views.SearchRow {
-	row := views.SearchRow{ID: c.ID(), Name: c.Name(), Number: c.Number()}
+	row := views.SearchRow{ID: c.ID(), URL: customerURL(c.ID()), Name: c.Name(), Number: c.Number()}
 	if p := c.Phones(); len(p) > 0 {
 		row.Phone = p[0].Number
 	}

@@ -41,7 +41,7 @@ func (a *app) edit(c echo.Context, of func(*apptivo.Customer) sectionInput, bind
 	}
 	in := of(cust)
 	var st formState
-	if stash, ok := a.cfg.Sessions.TakeStash(c.Response(), c.Request(), sectionPath(cust.ID(), in.card())); ok {
+	if stash, ok := a.cfg.Sessions.TakeStash(c.Response(), c.Request(), draftKey(cust.ID(), in.card())); ok {
 		in, st.Restored = bind(stash), true
 	}
 	return a.showForm(c, http.StatusOK, in, st, cust)

@@ -93,11 +93,10 @@ func (a *app) endSignIn(c echo.Context, msg, next, draftKey string, form url.Val
 		a.keepDraft(c, draftKey, form)
 	}
 	_ = a.cfg.Sessions.AddFlash(c.Response(), c.Request(), msg)
-	return redirect(c, "/login?next="+url.QueryEscape(safeNext(next)))
+	return redirect(c, loginURL(next))
 }
 
-// keepDraft keeps what was typed into a section form (under the form's save
-// path) for the sign-in this browser holds or held, to be put back when the
+// keepDraft keeps what was typed into a section form (under draftKey) for the sign-in this browser holds or held, to be put back when the
 // same person opens the form again. Whether that may happen is auth's call
 // (KeepDraft), made from the session and the form's token, never from what
 // else the form says; strangers get nothing kept. It reports whether the
@@ -161,5 +160,5 @@ func pageOf(c echo.Context) string {
 	if r.Method == http.MethodGet {
 		return r.URL.RequestURI()
 	}
-	return "/customers"
+	return routeCustomers
 }

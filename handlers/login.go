@@ -94,7 +94,7 @@ func (a *app) logout(c echo.Context) error {
 		return err
 	}
 	_ = a.cfg.Sessions.AddFlash(c.Response(), c.Request(), "You are signed out.")
-	return redirect(c, "/login")
+	return redirect(c, routeLogin)
 }
 
 // safeNext keeps post-sign-in redirects on this site: a local absolute path
@@ -102,11 +102,11 @@ func (a *app) logout(c echo.Context) error {
 func safeNext(next string) string {
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
 		strings.ContainsAny(next, "\r\n\t") {
-		return "/customers"
+		return routeCustomers
 	}
 	u, err := url.Parse(next)
 	if err != nil || u.IsAbs() || u.Host != "" {
-		return "/customers"
+		return routeCustomers
 	}
 	return next
 }

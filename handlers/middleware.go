@@ -95,10 +95,13 @@ func (a *app) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		// another tab) carries an old token. The request already passed the
 		// cross-origin check, so keep what was typed and reopen the form
 		// rather than throw the input away.
-		if _, ok := a.cfg.Sessions.Current(r); ok && isSectionSave(r.URL.Path) {
-			if form, err := c.FormParams(); err == nil && a.keepDraft(c, r.URL.Path, form) {
-				_ = a.cfg.Sessions.AddFlash(c.Response(), r, "This form was opened before you last signed in, so it had to be reloaded. Your changes are still in it: check them and press Save.")
-				return redirect(c, r.URL.Path+"/edit")
+		if k, ok := savedCard(c); ok {
+			if _, signedIn := a.cfg.Sessions.Current(r); signedIn {
+				id := c.Param("id")
+				if form, err := c.FormParams(); err == nil && a.keepDraft(c, draftKey(id, k), form) {
+					_ = a.cfg.Sessions.AddFlash(c.Response(), r, "This form was opened before you last signed in, so it had to be reloaded. Your changes are still in it: check them and press Save.")
+					return redirect(c, editURL(id, k))
+				}
 			}
 		}
 		return echo.NewHTTPError(http.StatusForbidden, "This form has expired. Reload the page and try again.")
@@ -129,29 +132,24 @@ func (a *app) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		u, ok := a.cfg.Sessions.Current(r)
 		if !ok {
 			back := pageOf(c)
-			if r.Method != http.MethodGet && isSectionSave(r.URL.Path) {
+			if k, ok := savedCard(c); ok {
 				// The save of an open form. If it was shown to a sign-in that has
 				// since ended, keep what was typed for after signing in again;
 				// a stranger's post keeps nothing.
+				id := c.Param("id")
 				msg := "You are not signed in, so nothing was saved. Sign in, then make your changes again."
-				if form, err := c.FormParams(); err == nil && a.keepDraft(c, r.URL.Path, form) {
+				if form, err := c.FormParams(); err == nil && a.keepDraft(c, draftKey(id, k), form) {
 					msg = "Your sign-in had expired, so nothing was saved yet. Sign in again: what you typed will be back in the form."
 				}
-				back = r.URL.Path + "/edit"
+				back = editURL(id, k)
 				_ = a.cfg.Sessions.AddFlash(c.Response(), r, msg)
 			}
-			return redirect(c, "/login?next="+url.QueryEscape(safeNext(back)))
+			return redirect(c, loginURL(back))
 		}
 		c.Set(ctxUser, u)
 		c.Set(ctxApptivo, a.cfg.Apptivo.WithCredentials(apptivo.Credentials{APIKey: u.Credentials.APIKey, AccessKey: u.Credentials.AccessKey}))
 		return next(c)
 	}
-}
-
-// isSectionSave matches /customers/{id}/name and /customers/{id}/contact.
-func isSectionSave(p string) bool {
-	parts := strings.Split(strings.Trim(p, "/"), "/")
-	return len(parts) == 3 && parts[0] == "customers" && (parts[2] == "name" || parts[2] == "contact")
 }
 
 // canonicalCustomerPath makes /customers/01000001 and /customers/1000001
@@ -161,7 +159,7 @@ func isSectionSave(p string) bool {
 func canonicalCustomerPath(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		rest, ok := strings.CutPrefix(r.URL.Path, "/customers/")
+		rest, ok := strings.CutPrefix(r.URL.Path, routeCustomers+"/")
 		if !ok {
 			return next(c)
 		}
@@ -170,7 +168,7 @@ func canonicalCustomerPath(next echo.HandlerFunc) echo.HandlerFunc {
 		if canon == id || canon == "" || strings.Trim(id, "0123456789") != "" {
 			return next(c)
 		}
-		path := "/customers/" + canon
+		path := routeCustomers + "/" + canon
 		if tail != "" || strings.HasSuffix(rest, "/") {
 			path += "/" + tail
 		}

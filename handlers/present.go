@@ -67,15 +67,12 @@ func (a *app) presentSave(c echo.Context, id string, in sectionInput, res saveRe
 	status, msg := saveTrouble(res.err)
 	switch status {
 	case http.StatusUnauthorized:
-		path := sectionPath(id, in.card())
-		return a.endSignIn(c, msg, path+"/edit", path, form)
+		return a.endSignIn(c, msg, editURL(id, in.card()), draftKey(id, in.card()), form)
 	case http.StatusNotFound:
 		return a.apptivoFailure(c, res.err)
 	}
 	return a.showForm(c, status, in, formState{Problem: msg}, nil)
 }
-
-func sectionPath(id string, k card) string { return "/customers/" + id + "/" + string(k) }
 
 // showForm renders a section open for editing: the card alone for htmx (with
 // the live region updated out of band), the whole page otherwise.
@@ -117,17 +114,17 @@ func (a *app) place(c echo.Context, v *views.Customer, id string, in sectionInpu
 	switch in := in.(type) {
 	case *nameInput:
 		form := &views.NameForm{
-			CustomerID: id, CSRFToken: csrf, Owner: owner, Fingerprint: in.Fingerprint, Name: in.Name, Original: in.Original,
+			CustomerID: id, Links: sectionLinks(id, cardName), CSRFToken: csrf, Owner: owner, Fingerprint: in.Fingerprint, Name: in.Name, Original: in.Original,
 			Errors: st.Errors, ErrorLinks: errorLinks(st.Errors), Problem: st.Problem, Restored: st.Restored,
 		}
 		if fresh := st.Conflict; fresh != nil {
 			form.Conflict = &views.NameConflict{TheirName: fresh.Name(), By: fresh.LastUpdatedBy(), At: fresh.LastUpdateDate()}
 		}
-		v.NameSec = views.NameSection{CustomerID: id, Name: in.Name, Form: form}
+		v.NameSec = views.NameSection{CustomerID: id, Links: sectionLinks(id, cardName), Name: in.Name, Form: form}
 	case *contactInput:
 		r := a.rulesFor(c)
 		form := &views.ContactForm{
-			CustomerID: id, CSRFToken: csrf, Owner: owner, Fingerprint: in.Fingerprint,
+			CustomerID: id, Links: sectionLinks(id, cardContact), CSRFToken: csrf, Owner: owner, Fingerprint: in.Fingerprint,
 			Errors: st.Errors, ErrorLinks: errorLinks(st.Errors), Problem: st.Problem, Restored: st.Restored, Focus: st.Focus,
 		}
 		for _, l := range in.Lists {
@@ -136,7 +133,7 @@ func (a *app) place(c echo.Context, v *views.Customer, id string, in sectionInpu
 		if fresh := st.Conflict; fresh != nil {
 			form.Conflict = &views.ContactConflict{Theirs: contactVM(fresh), By: fresh.LastUpdatedBy(), At: fresh.LastUpdateDate()}
 		}
-		v.Contact = views.ContactSection{CustomerID: id, Form: form}
+		v.Contact = views.ContactSection{CustomerID: id, Links: sectionLinks(id, cardContact), Form: form}
 	}
 }
 
@@ -159,7 +156,7 @@ func listFormVM(l listInput, r rules) views.ListForm {
 func (a *app) saved(c echo.Context, k card, cust *apptivo.Customer, notice string) error {
 	if !htmxOf(c.Request()).Partial() {
 		_ = a.cfg.Sessions.AddFlash(c.Response(), c.Request(), notice)
-		return c.Redirect(http.StatusSeeOther, "/customers/"+cust.ID()+"#"+string(k)+"-section")
+		return c.Redirect(http.StatusSeeOther, cardAnchor(cust.ID(), k))
 	}
 	v := customerVM(cust)
 	v.NameSec.Notice, v.Contact.Notice = notice, notice
@@ -186,14 +183,14 @@ func customerVM(c *apptivo.Customer) views.Customer {
 			LastUpdatedBy: c.LastUpdatedBy(),
 			LastUpdatedAt: c.LastUpdateDate(),
 		},
-		NameSec: views.NameSection{CustomerID: c.ID(), Name: c.Name()},
+		NameSec: views.NameSection{CustomerID: c.ID(), Links: sectionLinks(c.ID(), cardName), Name: c.Name()},
 		Contact: contactVM(c),
 	}
 }
 
 // contactVM is the contact details read view: every list, entry by entry.
 func contactVM(c *apptivo.Customer) views.ContactSection {
-	v := views.ContactSection{CustomerID: c.ID()}
+	v := views.ContactSection{CustomerID: c.ID(), Links: sectionLinks(c.ID(), cardContact)}
 	for _, k := range rowKinds {
 		l := views.ListView{Heading: k.legend, Empty: k.empty, TestID: k.readID}
 		for _, e := range c.Entries(k.list.Section) {

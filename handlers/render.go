@@ -18,6 +18,7 @@ func (a *app) layout(c echo.Context, title string) views.Layout {
 	token, _ := a.cfg.Sessions.CSRFToken(w, r)
 	l := views.Layout{
 		Title:     title,
+		Links:     links,
 		Demo:      a.cfg.Demo,
 		CSRFToken: token,
 		Assets: views.Assets{

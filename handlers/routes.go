@@ -104,23 +104,25 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.Use(middleware.ContextTimeout(cfg.RequestTimeout))
 	e.Use(crossOriginProtection())
 
-	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") }).Name = "healthz"
+	e.GET(routeHealth, func(c echo.Context) error { return c.String(http.StatusOK, "ok") }).Name = "healthz"
 	e.GET(static.Prefix+"*", echo.WrapHandler(cfg.Assets.Handler())).Name = "static"
 
-	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/customers") }).Name = "home"
-	e.GET("/login", app.loginForm).Name = "login"
-	e.POST("/login", app.login, app.loginCSRF, loginRateLimit(cfg.LoginRate, cfg.LoginBurst)).Name = "login.post"
-	e.POST("/logout", app.logout, app.csrf).Name = "logout"
+	e.GET(routeHome, func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, routeCustomers) }).Name = "home"
+	e.GET(routeLogin, app.loginForm).Name = "login"
+	e.POST(routeLogin, app.login, app.loginCSRF, loginRateLimit(cfg.LoginRate, cfg.LoginBurst)).Name = "login.post"
+	e.POST(routeLogout, app.logout, app.csrf).Name = "logout"
 
 	signedIn := e.Group("", app.requireUser)
-	signedIn.GET("/customers", app.search).Name = "customers"
-	signedIn.GET("/customers/:id", app.showCustomer).Name = "customer"
-	signedIn.GET("/customers/:id/name", app.sectionView(cardName)).Name = "customer.name"
-	signedIn.GET("/customers/:id/name/edit", app.editName).Name = "customer.name.edit"
-	signedIn.POST("/customers/:id/name", app.saveName, app.csrf).Name = "customer.name.save"
-	signedIn.GET("/customers/:id/contact", app.sectionView(cardContact)).Name = "customer.contact"
-	signedIn.GET("/customers/:id/contact/edit", app.editContact).Name = "customer.contact.edit"
-	signedIn.POST("/customers/:id/contact", app.saveContact, app.csrf).Name = "customer.contact.save"
+	signedIn.GET(routeCustomers, app.search).Name = "customers"
+	signedIn.GET(routeCustomer, app.showCustomer).Name = "customer"
+	for _, k := range []struct {
+		card       card
+		edit, save echo.HandlerFunc
+	}{{cardName, app.editName, app.saveName}, {cardContact, app.editContact, app.saveContact}} {
+		signedIn.GET(k.card.route(), app.sectionView(k.card)).Name = "customer." + string(k.card)
+		signedIn.GET(k.card.editRoute(), k.edit).Name = "customer." + string(k.card) + ".edit"
+		signedIn.POST(k.card.route(), k.save, app.csrf).Name = k.card.saveRouteName()
+	}
 	return e, nil
 }
 

@@ -6,11 +6,27 @@ package views
 // Layout is what every full page needs around its content.
 type Layout struct {
 	Title     string
+	Links     Links
 	Demo      bool
 	UserEmail string // "" when nobody is signed in
 	CSRFToken string
 	Messages  []Message // shown in the polite live region
 	Assets    Assets
+}
+
+// Links are the addresses every page's frame points at.
+type Links struct {
+	Customers string // the customer list and search
+	Login     string
+	Logout    string
+}
+
+// SectionLinks are the addresses of one section card of a customer.
+type SectionLinks struct {
+	Page string // the customer page
+	Read string // the card's read view (Cancel)
+	Edit string // the card's form
+	Save string // where the form posts
 }
 
 // Assets are the versioned URLs of the static files.
@@ -58,7 +74,7 @@ type Search struct {
 
 // SearchRow is one customer in the results table.
 type SearchRow struct {
-	ID, Name, Number, Phone, Email, City string
+	ID, URL, Name, Number, Phone, Email, City string
 }
 
 // Customer is the customer page: its header and its two sections.
@@ -82,6 +98,7 @@ type Meta struct {
 // NameSection is the "Name" card in read or edit mode.
 type NameSection struct {
 	CustomerID string
+	Links      SectionLinks
 	Name       string
 	Notice     string // "Saved", "No changes to save"
 	Form       *NameForm
@@ -90,6 +107,7 @@ type NameSection struct {
 // NameForm is the name editor.
 type NameForm struct {
 	CustomerID  string
+	Links       SectionLinks
 	CSRFToken   string
 	Owner       string // the signed-in email: a draft stashed at expiry is restored for this person only
 	Fingerprint string
@@ -114,6 +132,7 @@ type ErrorLink struct{ ID, Text string }
 // ContactSection is the "Contact details" card in read or edit mode.
 type ContactSection struct {
 	CustomerID string
+	Links      SectionLinks
 	Lists      []ListView
 	Notice     string
 	Form       *ContactForm
@@ -139,6 +158,7 @@ type ReadItem struct {
 // ContactForm is the contact details editor.
 type ContactForm struct {
 	CustomerID  string
+	Links       SectionLinks
 	CSRFToken   string
 	Owner       string
 	Fingerprint string

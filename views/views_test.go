@@ -24,7 +24,7 @@ func render(t *testing.T, c templ.Component) *goquery.Document {
 }
 
 func TestPageShowsDemoBannerAndUser(t *testing.T) {
-	doc := render(t, Page(Layout{Title: "X", Demo: true, UserEmail: "a@b.example", CSRFToken: "tok",
+	doc := render(t, Page(Layout{Title: "X", Links: Links{Customers: "/customers", Login: "/login", Logout: "/logout"}, Demo: true, UserEmail: "a@b.example", CSRFToken: "tok",
 		Assets: Assets{HTMX: "/h.js", CSS: "/c.css", JS: "/a.js"}, Messages: []Message{{Text: "Saved."}}}))
 	if doc.Find(`[data-testid=demo-banner]`).Length() != 1 {
 		t.Error("demo banner")
@@ -45,7 +45,7 @@ func TestPageShowsDemoBannerAndUser(t *testing.T) {
 
 func TestNameFormWiresErrorsToFields(t *testing.T) {
 	doc := render(t, NameCard(NameSection{CustomerID: "7", Form: &NameForm{
-		CustomerID: "7", Name: "", Errors: map[string]string{"name": "Enter the customer's name."},
+		CustomerID: "7", Links: SectionLinks{Page: "/customers/7", Read: "/customers/7/name", Edit: "/customers/7/name/edit", Save: "/customers/7/name"}, Name: "", Errors: map[string]string{"name": "Enter the customer's name."},
 	}}))
 	in := doc.Find("#customerName")
 	if in.AttrOr("aria-invalid", "") != "true" || in.AttrOr("aria-describedby", "") != "customerName-error" {

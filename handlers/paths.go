@@ -1,0 +1,78 @@
+package handlers
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/customerdesk/desk/views"
+)
+
+// The desk's addresses, spelled once: the route table registers these
+// patterns and the functions below fill them in. Nothing else in the desk
+// glues a URL together.
+const (
+	routeHome      = "/"
+	routeLogin     = "/login"
+	routeLogout    = "/logout"
+	routeHealth    = "/healthz"
+	routeCustomers = "/customers"
+	routeCustomer  = routeCustomers + "/:id"
+)
+
+// route is the address of the card's read view (GET) and save (POST).
+func (k card) route() string { return routeCustomer + "/" + string(k) }
+
+// editRoute is the address of the card's form.
+func (k card) editRoute() string { return k.route() + "/edit" }
+
+// saveRouteName names the card's save route; drafts are kept under it.
+func (k card) saveRouteName() string { return "customer." + string(k) + ".save" }
+
+func withID(pattern, id string) string { return strings.Replace(pattern, ":id", url.PathEscape(id), 1) }
+
+func customerURL(id string) string        { return withID(routeCustomer, id) }
+func sectionURL(id string, k card) string { return withID(k.route(), id) }
+func editURL(id string, k card) string    { return withID(k.editRoute(), id) }
+func cardAnchor(id string, k card) string { return customerURL(id) + "#" + string(k) + "-section" }
+func draftKey(id string, k card) string   { return k.saveRouteName() + ":" + id }
+func sectionLinks(id string, k card) views.SectionLinks {
+	return views.SectionLinks{Page: customerURL(id), Read: sectionURL(id, k), Edit: editURL(id, k), Save: sectionURL(id, k)}
+}
+
+// loginURL is the sign-in page, coming back to next afterwards.
+func loginURL(next string) string { return routeLogin + "?next=" + url.QueryEscape(safeNext(next)) }
+
+// searchURL is a page of search results.
+func searchURL(q string, page int) string {
+	v := url.Values{}
+	if q != "" {
+		v.Set("q", q)
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
+		return routeCustomers
+	}
+	return routeCustomers + "?" + v.Encode()
+}
+
+// links are the addresses every page's frame needs.
+var links = views.Links{Customers: routeCustomers, Login: routeLogin, Logout: routeLogout}
+
+// savedCard tells whether the matched route is a section save, and whose:
+// decided from the route table, never from the shape of the path.
+func savedCard(c echo.Context) (card, bool) {
+	if c.Request().Method != "POST" {
+		return "", false
+	}
+	for _, k := range []card{cardName, cardContact} {
+		if c.Path() == k.route() {
+			return k, true
+		}
+	}
+	return "", false
+}
