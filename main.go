@@ -4,11 +4,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,14 +12,16 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/customerdesk/desk/apptivo"
 	"github.com/customerdesk/desk/apptivo/apptivotest"
+	"github.com/customerdesk/desk/auth"
 	"github.com/customerdesk/desk/handlers"
+	"github.com/customerdesk/desk/static"
 	"github.com/customerdesk/desk/views"
 )
 
@@ -36,132 +34,38 @@ func main() {
 	}
 }
 
-// config is every setting, read once at start.
-type config struct {
-	Addr            string
-	ApptivoBaseURL  string
-	ApptivoTimeout  time.Duration
-	Demo            bool
-	SessionKey      []byte
-	IdleTimeout     time.Duration
-	AbsoluteTimeout time.Duration
-	SecureCookies   bool
-	DefaultRegion   string
-	RequestTimeout  time.Duration
-	LoginPerMinute  int
-	LogLevel        slog.Level
-	LogJSON         bool
-	TrustedProxies  []*net.IPNet
-}
-
-// loadConfig reads the environment, with flags of the same meaning taking
-// precedence. Any invalid value stops the start with a message naming it.
-func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	env := func(name, def string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		return def
+// build makes every dependency of the desk from the configuration, and the
+// router on top of them.
+func build(cfg config, logger *slog.Logger) (*echo.Echo, error) {
+	client, err := apptivo.NewClient(apptivo.WithBaseURL(cfg.ApptivoBaseURL), apptivo.WithTimeout(cfg.ApptivoTimeout))
+	if err != nil {
+		return nil, fmt.Errorf("APPTIVO_BASE_URL: %w", err)
 	}
-	fs := flag.NewFlagSet("desk", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", env("ADDR", "127.0.0.1:8080"), "listen address (ADDR)")
-	base := fs.String("apptivo-base-url", env("APPTIVO_BASE_URL", apptivo.DefaultBaseURL), "Apptivo API host (APPTIVO_BASE_URL)")
-	demo := fs.String("demo", env("APPTIVO_DEMO", "0"), "1 = run on the built-in Apptivo simulator (APPTIVO_DEMO)")
-	if err := fs.Parse(args); err != nil {
-		return config{}, err
+	sessions, err := auth.NewManager(auth.Config{
+		SessionKey:      cfg.SessionKey,
+		IdleTimeout:     cfg.IdleTimeout,
+		AbsoluteTimeout: cfg.AbsoluteTimeout,
+		SecureAlways:    cfg.SecureCookies,
+		MaxSessions:     cfg.MaxSessions,
+		Logger:          logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("session settings: %w", err)
 	}
-	var cfg config
-	var errs []error
-	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", name, err)) }
-
-	cfg.Addr = *addr
-	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
-		bad("ADDR", err)
+	assets, err := static.Load()
+	if err != nil {
+		return nil, err
 	}
-	cfg.ApptivoBaseURL = *base
-	var err error
-	if cfg.Demo, err = parseBool(*demo); err != nil {
-		bad("APPTIVO_DEMO", err)
+	var demoKeys *views.DemoKeys
+	if cfg.Demo {
+		demoKeys = &views.DemoKeys{APIKey: apptivotest.DemoKeys.APIKey, AccessKey: apptivotest.DemoKeys.AccessKey}
 	}
-	dur := func(name, def string, min, max time.Duration) time.Duration {
-		d, err := time.ParseDuration(env(name, def))
-		if err == nil && (d < min || d > max) {
-			err = fmt.Errorf("must be between %s and %s", min, max)
-		}
-		if err != nil {
-			bad(name, err)
-		}
-		return d
-	}
-	cfg.IdleTimeout = dur("SESSION_IDLE_TIMEOUT", "30m", time.Minute, 24*time.Hour)
-	cfg.AbsoluteTimeout = dur("SESSION_MAX_AGE", "8h", time.Minute, 7*24*time.Hour)
-	if cfg.IdleTimeout > cfg.AbsoluteTimeout {
-		bad("SESSION_IDLE_TIMEOUT", errors.New("must not exceed SESSION_MAX_AGE"))
-	}
-	cfg.RequestTimeout = dur("REQUEST_TIMEOUT", "45s", time.Second, 10*time.Minute)
-	cfg.ApptivoTimeout = dur("APPTIVO_TIMEOUT", "30s", time.Second, 10*time.Minute)
-	if cfg.SecureCookies, err = parseBool(env("COOKIE_SECURE", "0")); err != nil {
-		bad("COOKIE_SECURE", err)
-	}
-	cfg.DefaultRegion = strings.ToUpper(env("DEFAULT_PHONE_REGION", "US"))
-	if len(cfg.DefaultRegion) != 2 {
-		bad("DEFAULT_PHONE_REGION", errors.New("must be a two-letter country code such as US or GB"))
-	}
-	if cfg.LoginPerMinute, err = strconv.Atoi(env("LOGIN_ATTEMPTS_PER_MINUTE", "10")); err != nil || cfg.LoginPerMinute < 1 {
-		bad("LOGIN_ATTEMPTS_PER_MINUTE", errors.New("must be a whole number of at least 1"))
-	}
-	if key := env("SESSION_KEY", ""); key != "" {
-		if cfg.SessionKey, err = decodeKey(key); err != nil {
-			bad("SESSION_KEY", err)
-		}
-	} else {
-		// Sessions live in memory, so a key made at start loses nothing.
-		cfg.SessionKey = make([]byte, 32)
-		_, _ = rand.Read(cfg.SessionKey)
-	}
-	for _, cidr := range strings.FieldsFunc(env("TRUSTED_PROXIES", ""), func(r rune) bool { return r == ',' || r == ' ' }) {
-		_, n, err := net.ParseCIDR(cidr)
-		if err != nil {
-			bad("TRUSTED_PROXIES", fmt.Errorf("%q is not an address range; write one proxy as 192.0.2.10/32", cidr))
-			continue
-		}
-		cfg.TrustedProxies = append(cfg.TrustedProxies, n)
-	}
-	if err := cfg.LogLevel.UnmarshalText([]byte(env("LOG_LEVEL", "info"))); err != nil {
-		bad("LOG_LEVEL", err)
-	}
-	switch f := env("LOG_FORMAT", "text"); f {
-	case "text", "json":
-		cfg.LogJSON = f == "json"
-	default:
-		bad("LOG_FORMAT", errors.New("must be text or json"))
-	}
-	return cfg, errors.Join(errs...)
-}
-
-func parseBool(s string) (bool, error) {
-	switch strings.ToLower(s) {
-	case "1", "true", "yes", "on":
-		return true, nil
-	case "0", "false", "no", "off", "":
-		return false, nil
-	}
-	return false, fmt.Errorf("%q is not 0 or 1", s)
-}
-
-// decodeKey accepts a hex or base64 key of at least 32 bytes. Its value never
-// appears in an error.
-func decodeKey(s string) ([]byte, error) {
-	if b, err := hex.DecodeString(s); err == nil && len(b) >= 32 {
-		return b, nil
-	}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if b, err := enc.DecodeString(s); err == nil && len(b) >= 32 {
-			return b, nil
-		}
-	}
-	return nil, errors.New("must be at least 32 random bytes, hex or base64 encoded (e.g. openssl rand -hex 32)")
+	return handlers.New(handlers.Config{
+		Apptivo: client, Sessions: sessions, Assets: assets, Logger: logger,
+		Demo: cfg.Demo, DemoKeys: demoKeys, DefaultRegion: cfg.DefaultRegion, RequestTimeout: cfg.RequestTimeout,
+		ConfigTTL: cfg.ConfigTTL, LoginPerMinute: cfg.LoginPerMinute, BodyLimit: cfg.BodyLimit, PageSize: cfg.PageSize,
+		HTTPSOnly: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies,
+	})
 }
 
 // run starts the desk and blocks until ctx ends, then shuts down gracefully.
@@ -176,12 +80,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	logger := slog.New(handler)
 
-	settings := handlers.Settings{
-		ApptivoBaseURL: cfg.ApptivoBaseURL, ApptivoTimeout: cfg.ApptivoTimeout,
-		SessionKey: cfg.SessionKey, IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.AbsoluteTimeout,
-		SecureCookies: cfg.SecureCookies, DefaultRegion: cfg.DefaultRegion, RequestTimeout: cfg.RequestTimeout,
-		LoginPerMinute: cfg.LoginPerMinute, Logger: logger, TrustedProxies: cfg.TrustedProxies,
-	}
 	var servers []*http.Server
 	if cfg.Demo {
 		sim := apptivotest.New()
@@ -193,11 +91,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		go func() { _ = simSrv.Serve(simLn) }()
 		defer sim.Close()
 		servers = append(servers, simSrv)
-		settings.ApptivoBaseURL = "http://" + simLn.Addr().String()
-		settings.Demo = true
-		settings.DemoKeys = &views.DemoKeys{APIKey: apptivotest.DemoKeys.APIKey, AccessKey: apptivotest.DemoKeys.AccessKey}
+		cfg.ApptivoBaseURL = "http://" + simLn.Addr().String()
 	}
-	built, err := handlers.Build(settings)
+	router, err := build(cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -207,7 +103,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("ADDR: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           built.Echo,
+		Handler:           router,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      cfg.RequestTimeout + 15*time.Second,

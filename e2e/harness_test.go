@@ -1,5 +1,5 @@
 // Package e2e drives Debian's Chromium against the real desk (the production
-// router from handlers.Build) served by httptest, on top of the Apptivo
+// router from handlers.New) served by httptest, on top of the Apptivo
 // simulator. Every test starts its own app, simulator and browser, so tests
 // share nothing.
 package e2e
@@ -29,8 +29,11 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/customerdesk/desk/apptivo"
 	"github.com/customerdesk/desk/apptivo/apptivotest"
+	"github.com/customerdesk/desk/auth"
 	"github.com/customerdesk/desk/handlers"
+	"github.com/customerdesk/desk/static"
 	"github.com/customerdesk/desk/views"
 )
 
@@ -102,18 +105,27 @@ func newEnv(t *testing.T) *env {
 	if _, err := rand.Read(key); err != nil {
 		t.Fatal(err)
 	}
-	built, err := handlers.Build(handlers.Settings{
-		ApptivoBaseURL: simSrv.URL,
-		SessionKey:     key,
-		DefaultRegion:  "US",
-		Demo:           true,
-		DemoKeys:       &views.DemoKeys{APIKey: apptivotest.DemoKeys.APIKey, AccessKey: apptivotest.DemoKeys.AccessKey},
-		LoginPerMinute: 1000,
-		Logger:         slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		Now:            e.clock.Now,
+	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	client, err := apptivo.NewClient(apptivo.WithBaseURL(simSrv.URL), apptivo.WithTimeout(30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := auth.NewManager(auth.Config{SessionKey: key, Now: e.clock.Now, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assets, err := static.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	router, err := handlers.New(handlers.Config{
+		Apptivo: client, Sessions: sessions, Assets: assets, Logger: logger,
+		Demo: true, DemoKeys: &views.DemoKeys{APIKey: apptivotest.DemoKeys.APIKey, AccessKey: apptivotest.DemoKeys.AccessKey},
+		DefaultRegion: "US", RequestTimeout: 45 * time.Second, ConfigTTL: 30 * time.Minute, LoginPerMinute: 1000,
+		BodyLimit: "256K", PageSize: 25,
 	})
 	if err != nil {
-		t.Fatalf("handlers.Build: %v", err)
+		t.Fatalf("handlers.New: %v", err)
 	}
 	e.app = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
@@ -121,7 +133,7 @@ func newEnv(t *testing.T) *env {
 			e.posts[r.Method+" "+r.URL.Path]++
 			e.mu.Unlock()
 		}
-		built.Echo.ServeHTTP(w, r)
+		router.ServeHTTP(w, r)
 	}))
 	e.base = e.app.URL
 	t.Cleanup(func() {

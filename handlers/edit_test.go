@@ -14,7 +14,6 @@ import (
 
 	"github.com/customerdesk/desk/apptivo"
 	"github.com/customerdesk/desk/apptivo/apptivotest"
-	"github.com/customerdesk/desk/handlers"
 )
 
 var modes = []struct {
@@ -618,7 +617,7 @@ func TestApptivoFailureOnSaveKeepsInputAndRetries(t *testing.T) {
 }
 
 func TestSlowApptivoUpdateSaysItMayHaveLanded(t *testing.T) {
-	e := newEnv(t, func(s *handlers.Settings) { s.ApptivoTimeout = 300 * time.Millisecond })
+	e := newEnv(t, func(s *settings) { s.ApptivoTimeout = 300 * time.Millisecond })
 	e.signIn()
 	id := int64(1000001)
 	_, form := e.openForm(id, "name", true)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -18,12 +19,14 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/labstack/echo/v4"
 
 	"github.com/customerdesk/desk/apptivo"
 	"github.com/customerdesk/desk/apptivo/apptivotest"
 	"github.com/customerdesk/desk/auth"
 	"github.com/customerdesk/desk/handlers"
 	"github.com/customerdesk/desk/handlers/soak"
+	"github.com/customerdesk/desk/static"
 	"github.com/customerdesk/desk/views"
 )
 
@@ -73,35 +76,73 @@ func (l *lockedBuffer) String() string {
 	return l.buf.String()
 }
 
-func newEnv(t testing.TB, tweaks ...func(*handlers.Settings)) *env {
+// settings are what a test may change about the desk it gets.
+type settings struct {
+	ApptivoBaseURL string
+	ApptivoTimeout time.Duration
+	RequestTimeout time.Duration
+	SecureCookies  bool
+	LoginPerMinute int
+	Demo           bool
+	DemoKeys       *views.DemoKeys
+	TrustedProxies []*net.IPNet
+	MaxSessions    int
+}
+
+// built is a desk made from settings the way main makes one: the real
+// Apptivo client, session manager, assets and router.
+type built struct {
+	Echo     *echo.Echo
+	Sessions *auth.Manager
+}
+
+func buildDesk(t testing.TB, s settings, logger *slog.Logger, now func() time.Time) built {
+	t.Helper()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	client, err := apptivo.NewClient(apptivo.WithBaseURL(s.ApptivoBaseURL), apptivo.WithTimeout(s.ApptivoTimeout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := auth.NewManager(auth.Config{SessionKey: key, SecureAlways: s.SecureCookies, MaxSessions: s.MaxSessions, Now: now, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assets, err := static.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := handlers.New(handlers.Config{
+		Apptivo: client, Sessions: sessions, Assets: assets, Logger: logger,
+		Demo: s.Demo, DemoKeys: s.DemoKeys, DefaultRegion: "US", RequestTimeout: s.RequestTimeout, ConfigTTL: 30 * time.Minute,
+		LoginPerMinute: s.LoginPerMinute, BodyLimit: "256K", PageSize: 25, HTTPSOnly: s.SecureCookies, TrustedProxies: s.TrustedProxies,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return built{Echo: e, Sessions: sessions}
+}
+
+func newEnv(t testing.TB, tweaks ...func(*settings)) *env {
 	t.Helper()
 	sim := apptivotest.New()
 	simSrv := httptest.NewServer(sim)
 	t.Cleanup(func() { sim.Close(); simSrv.Close() })
 
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
 	logs := &lockedBuffer{buf: &bytes.Buffer{}}
 	clk := &clock{now: time.Now()}
-	settings := handlers.Settings{
+	s := settings{
 		ApptivoBaseURL: simSrv.URL,
 		ApptivoTimeout: 5 * time.Second,
-		SessionKey:     key,
-		DefaultRegion:  "US",
 		RequestTimeout: 10 * time.Second,
 		LoginPerMinute: 1000,
 		Demo:           true,
 		DemoKeys:       &views.DemoKeys{APIKey: apptivotest.DemoKeys.APIKey, AccessKey: apptivotest.DemoKeys.AccessKey},
-		Logger:         slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now:            clk.Now,
 	}
 	for _, tw := range tweaks {
-		tw(&settings)
+		tw(&s)
 	}
-	built, err := handlers.Build(settings)
-	if err != nil {
-		t.Fatal(err)
-	}
+	built := buildDesk(t, s, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), clk.Now)
 	app := httptest.NewServer(built.Echo)
 	t.Cleanup(app.Close)
 	t.Cleanup(func() {

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/customerdesk/desk/apptivo/apptivotest"
-	"github.com/customerdesk/desk/handlers"
 )
 
 func TestSignInGoodKeys(t *testing.T) {
@@ -208,7 +207,7 @@ func TestNextMustBeLocal(t *testing.T) {
 }
 
 func TestSignInIsRateLimited(t *testing.T) {
-	e := newEnv(t, func(s *handlers.Settings) { s.LoginPerMinute = 3 })
+	e := newEnv(t, func(s *settings) { s.LoginPerMinute = 3 })
 	e.get("/login")
 	var last int
 	for range 10 {
@@ -224,7 +223,7 @@ func TestSignInIsRateLimited(t *testing.T) {
 
 func TestRateLimitPerClientBehindATrustedProxy(t *testing.T) {
 	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
-	e := newEnv(t, func(s *handlers.Settings) { s.LoginPerMinute = 2; s.TrustedProxies = []*net.IPNet{loopback} })
+	e := newEnv(t, func(s *settings) { s.LoginPerMinute = 2; s.TrustedProxies = []*net.IPNet{loopback} })
 	e.get("/login")
 	from := func(ip string) int {
 		return e.do(http.MethodPost, "/login", url.Values{"email": {testEmail}, "apiKey": {"x"}, "accessKey": {"y"}, "_csrf": {e.csrf}}, false,

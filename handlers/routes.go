@@ -20,20 +20,21 @@ import (
 	"github.com/customerdesk/desk/views"
 )
 
-// Config is everything the web side needs, built once by main.
+// Config is what the web side is made of: the dependencies main builds and
+// the settings it reads (with their defaults, in main's configuration).
 type Config struct {
-	Apptivo        *apptivo.Client // shared; each request uses a copy with the user's keys
-	Sessions       *auth.Manager
-	Assets         *static.Assets
-	Logger         *slog.Logger
+	Apptivo  *apptivo.Client // shared; each request uses a copy with the user's keys
+	Sessions *auth.Manager
+	Assets   *static.Assets
+	Logger   *slog.Logger
+
 	Demo           bool
 	DemoKeys       *views.DemoKeys // shown on the sign-in page in demo mode
 	DefaultRegion  string          // phone numbers without "+" are read in this region
 	RequestTimeout time.Duration   // per request, Apptivo calls included
 	ConfigTTL      time.Duration   // how long Apptivo's type lists are cached per key pair
-	LoginRate      rate.Limit      // sign-in attempts per second per client address
-	LoginBurst     int
-	BodyLimit      string // e.g. "256K"
+	LoginPerMinute int             // sign-in attempts per minute per client address
+	BodyLimit      string          // e.g. "256K"
 	PageSize       int
 	// HTTPSOnly says browsers reach the desk over HTTPS even when TLS ends
 	// at a proxy (COOKIE_SECURE=1): HSTS is sent.
@@ -45,40 +46,21 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 }
 
-func (c *Config) defaults() error {
-	if c.Apptivo == nil || c.Sessions == nil || c.Assets == nil {
-		return errors.New("handlers: Apptivo, Sessions and Assets are required")
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	if c.DefaultRegion == "" {
-		c.DefaultRegion = "US"
-	}
-	if c.RequestTimeout <= 0 {
-		c.RequestTimeout = 45 * time.Second
-	}
-	if c.ConfigTTL <= 0 {
-		c.ConfigTTL = 30 * time.Minute
-	}
-	if c.LoginRate <= 0 {
-		c.LoginRate = rate.Every(6 * time.Second)
-	}
-	if c.LoginBurst <= 0 {
-		c.LoginBurst = 10
-	}
-	if c.BodyLimit == "" {
-		c.BodyLimit = "256K"
-	}
-	if c.PageSize <= 0 {
-		c.PageSize = 25
+// check reports a missing dependency or setting: New takes no defaults of
+// its own, so nothing is configured in two places.
+func (c Config) check() error {
+	switch {
+	case c.Apptivo == nil || c.Sessions == nil || c.Assets == nil || c.Logger == nil:
+		return errors.New("handlers: Apptivo, Sessions, Assets and Logger are required")
+	case c.DefaultRegion == "" || c.RequestTimeout <= 0 || c.ConfigTTL <= 0 || c.LoginPerMinute <= 0 || c.BodyLimit == "" || c.PageSize <= 0:
+		return errors.New("handlers: DefaultRegion, RequestTimeout, ConfigTTL, LoginPerMinute, BodyLimit and PageSize are required")
 	}
 	return nil
 }
 
 // New builds the Echo instance with its middleware and every route.
 func New(cfg Config) (*echo.Echo, error) {
-	if err := cfg.defaults(); err != nil {
+	if err := cfg.check(); err != nil {
 		return nil, err
 	}
 	e := echo.New()
@@ -109,7 +91,7 @@ func New(cfg Config) (*echo.Echo, error) {
 
 	e.GET(routeHome, func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, routeCustomers) }).Name = "home"
 	e.GET(routeLogin, app.loginForm).Name = "login"
-	e.POST(routeLogin, app.login, app.loginCSRF, loginRateLimit(cfg.LoginRate, cfg.LoginBurst)).Name = "login.post"
+	e.POST(routeLogin, app.login, app.loginCSRF, loginRateLimit(rate.Limit(float64(cfg.LoginPerMinute)/60), cfg.LoginPerMinute)).Name = "login.post"
 	e.POST(routeLogout, app.logout, app.csrf).Name = "logout"
 
 	signedIn := e.Group("", app.requireUser)

@@ -7,14 +7,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/customerdesk/desk/handlers"
 )
 
 // Behind a TLS-terminating proxy r.TLS is nil, yet the browser talks HTTPS:
 // COOKIE_SECURE=1 says so, and HSTS must go out with it.
 func TestHSTSWhenCookiesAreSecure(t *testing.T) {
-	e := newEnv(t, func(s *handlers.Settings) { s.SecureCookies = true })
+	e := newEnv(t, func(s *settings) { s.SecureCookies = true })
 	for _, path := range []string{"/login", "/healthz", "/no-such-page"} {
 		if p := e.get(path); p.header.Get("Strict-Transport-Security") != "max-age=31536000" {
 			t.Errorf("%s: Strict-Transport-Security = %q", path, p.header.Get("Strict-Transport-Security"))
@@ -40,7 +38,7 @@ func TestForgedForwardedForCannotEscapeTheSignInLimit(t *testing.T) {
 		"an entry that is no address":  func(i int) []string { return []string{fmt.Sprintf("client-%d, 127.0.0.9", i)} },
 	} {
 		t.Run(name, func(t *testing.T) {
-			e := newEnv(t, func(s *handlers.Settings) { s.LoginPerMinute = 2; s.TrustedProxies = []*net.IPNet{loopback} })
+			e := newEnv(t, func(s *settings) { s.LoginPerMinute = 2; s.TrustedProxies = []*net.IPNet{loopback} })
 			e.get("/login")
 			for i := range 10 {
 				status := e.do(http.MethodPost, "/login", url.Values{"email": {testEmail}, "apiKey": {"x"}, "accessKey": {"y"}, "_csrf": {e.csrf}}, false,
@@ -59,7 +57,7 @@ func TestForgedForwardedForCannotEscapeTheSignInLimit(t *testing.T) {
 func TestWideTrustedProxyRangeIsWarnedAbout(t *testing.T) {
 	_, wide, _ := net.ParseCIDR("10.0.0.0/8")
 	_, narrow, _ := net.ParseCIDR("192.0.2.10/32")
-	e := newEnv(t, func(s *handlers.Settings) { s.TrustedProxies = []*net.IPNet{wide, narrow} })
+	e := newEnv(t, func(s *settings) { s.TrustedProxies = []*net.IPNet{wide, narrow} })
 	logs := e.logs.String()
 	if !strings.Contains(logs, "10.0.0.0/8") || !strings.Contains(logs, "TRUSTED_PROXIES") {
 		t.Errorf("no warning about 10.0.0.0/8 in the log:\n%s", logs)

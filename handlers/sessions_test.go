@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/customerdesk/desk/apptivo/apptivotest"
-	"github.com/customerdesk/desk/handlers"
 )
 
 // Every state-changing route checks the form token, the contact save and the
@@ -133,11 +132,11 @@ func TestSignInIssuesANewSessionID(t *testing.T) {
 // carry it too: only the scrubbing keeps it out.
 func TestTransportErrorsNeverShowTheKeys(t *testing.T) {
 	keyPath := "/" + apptivotest.DemoKeys.APIKey
-	noDemo := func(s *handlers.Settings) { s.Demo, s.DemoKeys = false, nil }
+	noDemo := func(s *settings) { s.Demo, s.DemoKeys = false, nil }
 
 	t.Run("connection reset", func(t *testing.T) {
 		var sim *apptivotest.Server
-		e := newEnv(t, noDemo, func(s *handlers.Settings) {
+		e := newEnv(t, noDemo, func(s *settings) {
 			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				http.StripPrefix(keyPath, sim).ServeHTTP(w, r)
 			}))
@@ -171,7 +170,7 @@ func TestTransportErrorsNeverShowTheKeys(t *testing.T) {
 		}
 		closed := "http://" + ln.Addr().String() + keyPath
 		ln.Close()
-		e := newEnv(t, noDemo, func(s *handlers.Settings) { s.ApptivoBaseURL = closed })
+		e := newEnv(t, noDemo, func(s *settings) { s.ApptivoBaseURL = closed })
 		e.get("/login")
 		p := e.post("/login", url.Values{"email": {testEmail}, "apiKey": {apptivotest.DemoKeys.APIKey}, "accessKey": {apptivotest.DemoKeys.AccessKey}}, false)
 		if p.status != http.StatusBadGateway || !strings.Contains(p.text(`[data-testid=login-error]`), "could not be checked") {
@@ -250,7 +249,7 @@ func sessionCookie(t *testing.T, e *env) *http.Cookie {
 // depends on. The form carries a signed, time-limited token tied to a random
 // value in a cookie of the browser that showed it.
 func TestSignInPageFloodCannotExpireAnOpenSignInForm(t *testing.T) {
-	e := newEnv(t, func(s *handlers.Settings) { s.MaxSessions = 20 })
+	e := newEnv(t, func(s *settings) { s.MaxSessions = 20 })
 	e.get("/login") // the person's sign-in form is open
 	stranger := &http.Client{}
 	for range 100 {
@@ -421,7 +420,7 @@ func (e *env) signInAs(email string, keys apptivotest.KeyPair) {
 // browsers accept only Secure, with Path=/ and no Domain: a sibling
 // subdomain cannot plant one. A plain-named copy is not accepted.
 func TestSecureCookiesUseTheHostPrefix(t *testing.T) {
-	e := newEnv(t, func(s *handlers.Settings) { s.SecureCookies = true })
+	e := newEnv(t, func(s *settings) { s.SecureCookies = true })
 	named := func(p page, want string) {
 		t.Helper()
 		found := false

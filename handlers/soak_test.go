@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/customerdesk/desk/apptivo/apptivotest"
-	"github.com/customerdesk/desk/handlers"
 	"github.com/customerdesk/desk/handlers/soak"
 )
 
@@ -48,7 +47,7 @@ var soakFaults = []apptivotest.Failure{
 // section its person did not change, every write was based on the state it
 // overwrote, and no untouched byte changed.
 func TestSoak(t *testing.T) {
-	e := newEnv(t, func(s *handlers.Settings) {
+	e := newEnv(t, func(s *settings) {
 		s.ApptivoTimeout = 400 * time.Millisecond // injected hangs end quickly
 		s.RequestTimeout = 20 * time.Second
 	})

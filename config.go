@@ -1,0 +1,181 @@
+package main
+
+import (
+	"cmp"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/customerdesk/desk/apptivo"
+	"github.com/customerdesk/desk/auth"
+)
+
+// config is every setting of the desk: the one configuration type, read
+// once at start and handed to the constructors main calls. Its defaults are
+// in defaultConfig and nowhere else.
+type config struct {
+	Addr            string
+	ApptivoBaseURL  string
+	ApptivoTimeout  time.Duration // cap on one Apptivo call
+	Demo            bool
+	SessionKey      []byte
+	IdleTimeout     time.Duration
+	AbsoluteTimeout time.Duration
+	SecureCookies   bool
+	DefaultRegion   string
+	RequestTimeout  time.Duration
+	LoginPerMinute  int
+	LogLevel        slog.Level
+	LogJSON         bool
+	TrustedProxies  []*net.IPNet
+
+	// Not read from the environment; here so every value has one home.
+	ConfigTTL   time.Duration // how long Apptivo's type lists are cached per key pair
+	BodyLimit   string        // largest request body
+	PageSize    int           // search results per page
+	MaxSessions int           // sessions kept at most
+}
+
+// defaultConfig is every setting's default.
+func defaultConfig() config {
+	return config{
+		Addr:            "127.0.0.1:8080",
+		ApptivoBaseURL:  apptivo.DefaultBaseURL,
+		ApptivoTimeout:  30 * time.Second,
+		IdleTimeout:     auth.DefaultIdleTimeout,
+		AbsoluteTimeout: auth.DefaultAbsoluteTimeout,
+		DefaultRegion:   "US",
+		RequestTimeout:  45 * time.Second,
+		LoginPerMinute:  10,
+		LogLevel:        slog.LevelInfo,
+		ConfigTTL:       30 * time.Minute,
+		BodyLimit:       "256K",
+		PageSize:        25,
+		MaxSessions:     auth.DefaultMaxSessions,
+	}
+}
+
+// loadConfig reads the environment over the defaults, with flags of the
+// same meaning taking precedence. Any invalid value stops the start with a
+// message naming it.
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	cfg := defaultConfig()
+	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
+	var errs []error
+	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", name, err)) }
+
+	fs := flag.NewFlagSet("desk", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", cmp.Or(env("ADDR"), cfg.Addr), "listen address (ADDR)")
+	base := fs.String("apptivo-base-url", cmp.Or(env("APPTIVO_BASE_URL"), cfg.ApptivoBaseURL), "Apptivo API host (APPTIVO_BASE_URL)")
+	demo := fs.String("demo", cmp.Or(env("APPTIVO_DEMO"), "0"), "1 = run on the built-in Apptivo simulator (APPTIVO_DEMO)")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	cfg.Addr, cfg.ApptivoBaseURL = *addr, *base
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		bad("ADDR", err)
+	}
+	var err error
+	if cfg.Demo, err = parseBool(*demo); err != nil {
+		bad("APPTIVO_DEMO", err)
+	}
+	dur := func(name string, into *time.Duration, min, max time.Duration) {
+		v := env(name)
+		if v == "" {
+			return
+		}
+		d, err := time.ParseDuration(v)
+		if err == nil && (d < min || d > max) {
+			err = fmt.Errorf("must be between %s and %s", min, max)
+		}
+		if err != nil {
+			bad(name, err)
+			return
+		}
+		*into = d
+	}
+	dur("SESSION_IDLE_TIMEOUT", &cfg.IdleTimeout, time.Minute, 24*time.Hour)
+	dur("SESSION_MAX_AGE", &cfg.AbsoluteTimeout, time.Minute, 7*24*time.Hour)
+	if cfg.IdleTimeout > cfg.AbsoluteTimeout {
+		bad("SESSION_IDLE_TIMEOUT", errors.New("must not exceed SESSION_MAX_AGE"))
+	}
+	dur("REQUEST_TIMEOUT", &cfg.RequestTimeout, time.Second, 10*time.Minute)
+	dur("APPTIVO_TIMEOUT", &cfg.ApptivoTimeout, time.Second, 10*time.Minute)
+	if cfg.SecureCookies, err = parseBool(env("COOKIE_SECURE")); err != nil {
+		bad("COOKIE_SECURE", err)
+	}
+	if v := env("DEFAULT_PHONE_REGION"); v != "" {
+		cfg.DefaultRegion = strings.ToUpper(v)
+		if len(cfg.DefaultRegion) != 2 {
+			bad("DEFAULT_PHONE_REGION", errors.New("must be a two-letter country code such as US or GB"))
+		}
+	}
+	if v := env("LOGIN_ATTEMPTS_PER_MINUTE"); v != "" {
+		if cfg.LoginPerMinute, err = strconv.Atoi(v); err != nil || cfg.LoginPerMinute < 1 {
+			bad("LOGIN_ATTEMPTS_PER_MINUTE", errors.New("must be a whole number of at least 1"))
+		}
+	}
+	if key := env("SESSION_KEY"); key != "" {
+		if cfg.SessionKey, err = decodeKey(key); err != nil {
+			bad("SESSION_KEY", err)
+		}
+	} else {
+		// Sessions live in memory, so a key made at start loses nothing.
+		cfg.SessionKey = make([]byte, 32)
+		_, _ = rand.Read(cfg.SessionKey)
+	}
+	for _, cidr := range strings.FieldsFunc(env("TRUSTED_PROXIES"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		_, n, err := net.ParseCIDR(cidr)
+		if err != nil {
+			bad("TRUSTED_PROXIES", fmt.Errorf("%q is not an address range; write one proxy as 192.0.2.10/32", cidr))
+			continue
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, n)
+	}
+	if v := env("LOG_LEVEL"); v != "" {
+		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			bad("LOG_LEVEL", err)
+		}
+	}
+	switch f := cmp.Or(env("LOG_FORMAT"), "text"); f {
+	case "text", "json":
+		cfg.LogJSON = f == "json"
+	default:
+		bad("LOG_FORMAT", errors.New("must be text or json"))
+	}
+	return cfg, errors.Join(errs...)
+}
+
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off", "":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not 0 or 1", s)
+}
+
+// decodeKey accepts a hex or base64 key of at least 32 bytes. Its value never
+// appears in an error.
+func decodeKey(s string) ([]byte, error) {
+	if b, err := hex.DecodeString(s); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil && len(b) >= 32 {
+			return b, nil
+		}
+	}
+	return nil, errors.New("must be at least 32 random bytes, hex or base64 encoded (e.g. openssl rand -hex 32)")
+}
