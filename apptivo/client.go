@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -24,25 +25,47 @@ const (
 	customersObjectID = "3" // the reference page's objectId=4 is a copy error; Apptivo's clients send 3
 )
 
-// Credentials is one person's Apptivo key pair. Its printed forms never show
-// the keys, so a stray log line can't leak them.
+// Credentials is one person's Apptivo key pair. Every formatting path (fmt
+// verbs, slog, encoding/json) redacts it to at most the last four characters
+// of the API key, so a stray log line cannot leak the keys. Use the fields
+// explicitly where the keys are really needed.
 type Credentials struct {
 	APIKey    string
 	AccessKey string
 }
 
+// String returns a redacted form such as "Credentials{…1234}".
 func (c Credentials) String() string {
-	tail := c.APIKey
-	if len(tail) > 4 {
-		tail = tail[len(tail)-4:]
-	} else {
-		tail = ""
+	// Show a hint only when the key is long enough that four characters
+	// reveal a small fraction of it.
+	if len(c.APIKey) >= 16 {
+		return "Credentials{…" + c.APIKey[len(c.APIKey)-4:] + "}"
 	}
-	return "apptivo.Credentials{…" + tail + "}"
+	if c.APIKey != "" || c.AccessKey != "" {
+		return "Credentials{…}"
+	}
+	return "Credentials{}"
 }
 
-// GoString covers %#v, which would otherwise print the fields.
+// GoString makes %#v redacted too.
 func (c Credentials) GoString() string { return c.String() }
+
+// Format redacts for every verb, including %+v, %d and %x, which would
+// otherwise print the fields.
+func (c Credentials) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", c.String())
+		return
+	}
+	_, _ = f.Write([]byte(c.String()))
+}
+
+// LogValue implements slog.LogValuer.
+func (c Credentials) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalJSON redacts Credentials nested in a value that slog's JSON handler
+// (or anything else) marshals, where LogValue is not consulted.
+func (c Credentials) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
 
 // Client speaks Apptivo's customers API. It is safe for concurrent use; one
 // shared Client per process, with WithCredentials per signed-in person.

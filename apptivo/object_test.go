@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"os"
 	"reflect"
 	"strings"
@@ -157,7 +158,11 @@ func TestJSONEqual(t *testing.T) {
 
 func TestCredentialsNeverPrintKeys(t *testing.T) {
 	cr := Credentials{APIKey: "api-SECRET-1234", AccessKey: "access-SECRET-9876"}
-	for _, s := range []string{cr.String(), cr.GoString(), sprintf("%v", cr), sprintf("%+v", cr), sprintf("%#v", cr), sprintf("%s", cr)} {
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("x", "creds", cr, "nested", struct{ C Credentials }{cr})
+	nested, _ := json.Marshal(map[string]any{"c": cr})
+	for _, s := range []string{cr.String(), cr.GoString(), sprintf("%v", cr), sprintf("%+v", cr), sprintf("%#v", cr), sprintf("%s", cr),
+		sprintf("%d", cr), sprintf("%x", cr), sprintf("%q", cr), logged.String(), string(nested)} {
 		if strings.Contains(s, "SECRET") || strings.Contains(s, "9876") {
 			t.Errorf("credentials leaked: %s", s)
 		}

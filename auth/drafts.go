@@ -47,7 +47,7 @@ func (m *Manager) KeepDraft(w http.ResponseWriter, r *http.Request, key, token s
 		return ErrStashTooLarge
 	}
 	s.data.Drafts = drafts
-	return m.save(r, s)
+	return m.save(w, r)
 }
 
 // TakeStash returns and removes the draft kept under key for the signed-in
@@ -68,7 +68,7 @@ func (m *Manager) TakeStash(w http.ResponseWriter, r *http.Request, key string) 
 		drafts = nil
 	}
 	s.data.Drafts = drafts
-	if err := m.save(r, s); err != nil {
+	if err := m.save(w, r); err != nil {
 		m.log.Debug("auth: saving session after taking a draft failed", "reason", err.Error())
 	}
 	return cloneValues(form), true

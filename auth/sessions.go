@@ -27,6 +27,9 @@ import (
 	"time"
 
 	"github.com/gorilla/securecookie"
+	"github.com/gorilla/sessions"
+
+	"github.com/customerdesk/desk/apptivo"
 )
 
 // Defaults and limits for Manager.
@@ -62,7 +65,7 @@ const hostPrefix = "__Host-"
 // User is a signed-in user as returned by Manager.Current.
 type User struct {
 	Email       string
-	Credentials Credentials
+	Credentials apptivo.Credentials
 	SignedInAt  time.Time
 }
 
@@ -124,6 +127,7 @@ type Config struct {
 // Domain); Secure when the request arrived over TLS or SecureAlways is set.
 type Manager struct {
 	store        Store
+	sessions     serverStore                // gorilla/sessions over store
 	codec        *securecookie.SecureCookie // session id
 	flashCodec   *securecookie.SecureCookie
 	box          *KeyBox
@@ -200,11 +204,13 @@ func NewManager(cfg Config) (*Manager, error) {
 	flashCodec := securecookie.New(cookieKey, nil).
 		SetSerializer(securecookie.JSONEncoder{}).
 		MaxAge(int(flashLifetime.Seconds()))
-	return &Manager{
+	m := &Manager{
 		store: store, codec: codec, flashCodec: flashCodec, box: box, name: name,
 		loginKey: key(hkdfInfoLogin, 32), printKey: key(hkdfInfoPrint, 32),
 		idle: idle, absolute: absolute, grace: grace, secureAlways: cfg.SecureAlways, now: now, log: logger,
-	}, nil
+	}
+	m.sessions = serverStore{m}
+	return m, nil
 }
 
 // timeouts applies defaults and validates; errors name the setting.
@@ -227,20 +233,23 @@ func timeouts(idle, absolute time.Duration) (time.Duration, time.Duration, error
 	return idle, absolute, nil
 }
 
-// requestState is what one request knows: its session and its flash
-// messages. Every Manager call during the request shares it, so later calls
-// see earlier changes.
+// requestState is what one request knows besides its session (which
+// gorilla's registry keeps): its flash messages. Every Manager call during
+// the request shares it, so later calls see earlier changes.
 type requestState struct {
-	sess    *session
 	flashes *flashes
 }
 
-// session is a request's view of its session record.
+// session is a request's view of its session record: the one value a desk
+// session holds in gorilla's Session.Values.
 type session struct {
 	id    string // "" when the request names no session
 	ended bool   // the sign-in has ended; the record waits out the grace window
 	rec   Record // as loaded or last written
 	data  sessionData
+	// created marks a session made in this request (by SignIn): its record
+	// and cookie are written when it is saved.
+	created bool
 }
 
 func (s *session) live() bool { return s.id != "" && !s.ended }
@@ -260,13 +269,83 @@ func (m *Manager) state(r *http.Request) *requestState {
 	return st
 }
 
+// sessionValue is the key of the desk's one value in a gorilla Session.
+const sessionValue = "desk"
+
+// serverStore is the desk's gorilla/sessions store: the cookie carries only
+// the HMAC-signed session id, and the session itself — typed, encoded once
+// per change — is a Record in the Manager's Store (memory or a database).
+type serverStore struct{ m *Manager }
+
+var _ sessions.Store = serverStore{}
+
+// Get returns the request's session from gorilla's registry, loading it on
+// first use, so every call during a request shares one session.
+func (st serverStore) Get(r *http.Request, name string) (*sessions.Session, error) {
+	return sessions.GetRegistry(r).Get(st, name)
+}
+
+// New loads the session the request's cookie names (see Manager.load); a
+// request that names none gets an empty one, which is never stored unless
+// SignIn fills it.
+func (st serverStore) New(r *http.Request, name string) (*sessions.Session, error) {
+	g := sessions.NewSession(st, name)
+	s := st.m.load(r)
+	g.ID, g.IsNew = s.id, s.id == ""
+	g.Values[sessionValue] = s
+	g.Options = &sessions.Options{Path: "/", HttpOnly: true, Secure: st.m.secure(r), SameSite: http.SameSiteLaxMode}
+	return g, nil
+}
+
+// Save writes the session: a session SignIn made gets its record and its
+// cookie; a changed one its new data; Options.MaxAge < 0 deletes the record
+// and expires the cookie. A session without an id stores nothing.
+func (st serverStore) Save(r *http.Request, w http.ResponseWriter, g *sessions.Session) error {
+	m := st.m
+	s, _ := g.Values[sessionValue].(*session)
+	if s == nil {
+		return errNoSession
+	}
+	if g.Options != nil && g.Options.MaxAge < 0 {
+		if s.id != "" {
+			_ = m.store.Delete(r.Context(), s.id)
+		}
+		*s = session{}
+		g.ID = ""
+		setCookie(w, m.cookie(r, m.name, "", -1))
+		return nil
+	}
+	if !s.created {
+		return m.persist(r, s)
+	}
+	value, err := m.codec.Encode(m.cookieName(r, m.name), []byte(s.id))
+	if err != nil {
+		return fmt.Errorf("auth: encoding session cookie: %w", err)
+	}
+	if err := m.store.Create(r.Context(), s.rec); err != nil {
+		return err
+	}
+	s.created, g.ID, g.IsNew = false, s.id, false
+	// The cookie outlives the sign-in by the grace window, or a draft saved
+	// after the end would find no record to go to.
+	setCookie(w, m.cookie(r, m.name, value, int(math.Ceil((m.absolute+m.grace).Seconds()))))
+	return nil
+}
+
+// gorilla returns the request's gorilla Session.
+func (m *Manager) gorilla(r *http.Request) *sessions.Session {
+	g, _ := m.sessions.Get(r, m.name) // New never fails
+	return g
+}
+
 // session returns the request's session, loading it on first use.
 func (m *Manager) session(r *http.Request) *session {
-	st := m.state(r)
-	if st.sess == nil {
-		st.sess = m.load(r)
-	}
-	return st.sess
+	return m.gorilla(r).Values[sessionValue].(*session)
+}
+
+// save stores the request's session after a change.
+func (m *Manager) save(w http.ResponseWriter, r *http.Request) error {
+	return m.gorilla(r).Save(r, w)
 }
 
 // load resolves the request's cookie to a session: a live sign-in, whose
@@ -313,7 +392,7 @@ func (m *Manager) load(r *http.Request) *session {
 		// grace window.
 		m.log.Debug("auth: sign-in ended", "reason", "idle or absolute timeout")
 		s.data.Creds = nil
-		_ = m.save(r, s)
+		_ = m.persist(r, s)
 	}
 	return s
 }
@@ -326,10 +405,10 @@ func (m *Manager) end(created, lastSeen time.Time) time.Time {
 	return lastSeen.Add(m.idle)
 }
 
-// save stores s.data, encoded once. A live session counts as used now; an
+// persist stores s.data, encoded once. A live session counts as used now; an
 // ended one keeps its times, so nothing extends the grace window. A session
 // deleted or expired meanwhile is not resurrected (ErrSessionGone).
-func (m *Manager) save(r *http.Request, s *session) error {
+func (m *Manager) persist(r *http.Request, s *session) error {
 	if s.id == "" {
 		return errNoSession
 	}
@@ -428,25 +507,15 @@ func (m *Manager) SignIn(w http.ResponseWriter, r *http.Request, u User) error {
 		return err
 	}
 	id := newRandomToken(sessionIDBytes)
-	value, err := m.codec.Encode(m.cookieName(r, m.name), []byte(id))
-	if err != nil {
-		return fmt.Errorf("auth: encoding session cookie: %w", err)
-	}
 	rec := Record{ID: id, Data: data, Created: now, LastSeen: now, Expires: m.end(now, now).Add(m.grace), SignedIn: true}
-	if err := m.store.Create(r.Context(), rec); err != nil {
-		return err
-	}
-	*s = session{id: id, rec: rec, data: sd}
-	// The cookie outlives the sign-in by the grace window, or a draft saved
-	// after the end would find no record to go to.
-	setCookie(w, m.cookie(r, m.name, value, int(math.Ceil((m.absolute+m.grace).Seconds()))))
-	return nil
+	*s = session{id: id, rec: rec, data: sd, created: true}
+	return m.save(w, r)
 }
 
 // keyPrint is a keyed fingerprint of a key pair (HMAC-SHA256 under a key
 // derived from the session key): equal for equal pairs, and telling nothing
 // about the keys to anyone who sees it.
-func (m *Manager) keyPrint(c Credentials) []byte {
+func (m *Manager) keyPrint(c apptivo.Credentials) []byte {
 	plain := encodeCredentials(c)
 	defer clear(plain)
 	mac := hmac.New(sha256.New, m.printKey)
@@ -478,13 +547,11 @@ func (m *Manager) Current(r *http.Request) (*User, bool) {
 // SignOut deletes the session server-side, drafts and all, and expires the
 // cookie. Later calls in the same request see no session.
 func (m *Manager) SignOut(w http.ResponseWriter, r *http.Request) error {
-	s := m.session(r)
-	if s.id != "" {
-		_ = m.store.Delete(r.Context(), s.id)
-	}
-	*s = session{}
-	setCookie(w, m.cookie(r, m.name, "", -1))
-	return nil
+	g := m.gorilla(r)
+	g.Options.MaxAge = -1
+	err := g.Save(r, w)
+	g.Options.MaxAge = 0
+	return err
 }
 
 // EndSignIn ends a live sign-in without forgetting it, e.g. when Apptivo no
@@ -498,7 +565,7 @@ func (m *Manager) EndSignIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.ended, s.data.Creds = true, nil
 	s.rec.Expires = m.now().Add(m.grace)
-	return m.save(r, s)
+	return m.save(w, r)
 }
 
 // CSRFToken returns a signed-in session's CSRF token (made at sign-in, or
@@ -515,7 +582,7 @@ func (m *Manager) CSRFToken(w http.ResponseWriter, r *http.Request) (string, err
 		return s.data.CSRF, nil
 	}
 	s.data.CSRF = newRandomToken(csrfTokenBytes)
-	if err := m.save(r, s); err != nil {
+	if err := m.save(w, r); err != nil {
 		s.data.CSRF = ""
 		return "", err
 	}
@@ -549,3 +616,37 @@ func newRandomToken(n int) string {
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// Keys of what WithUser puts on a request's context.
+type (
+	userKey   struct{}
+	clientKey struct{}
+)
+
+// WithUser returns r carrying the signed-in person and an Apptivo client
+// that speaks with their own keys (a copy of base), or ok=false when nobody
+// is signed in on r. Handlers read both back with UserFrom and ClientFrom.
+func (m *Manager) WithUser(r *http.Request, base *apptivo.Client) (_ *http.Request, ok bool) {
+	u, ok := m.Current(r)
+	if !ok {
+		return r, false
+	}
+	ctx := context.WithValue(r.Context(), userKey{}, u)
+	ctx = context.WithValue(ctx, clientKey{}, base.WithCredentials(u.Credentials))
+	return r.WithContext(ctx), true
+}
+
+// UserFrom returns the signed-in person WithUser put on ctx, or nil.
+func UserFrom(ctx context.Context) *User {
+	u, _ := ctx.Value(userKey{}).(*User)
+	return u
+}
+
+// ClientFrom returns the person's own Apptivo client WithUser put on ctx, or nil.
+func ClientFrom(ctx context.Context) *apptivo.Client {
+	c, _ := ctx.Value(clientKey{}).(*apptivo.Client)
+	return c
+}
+
+// SessionStore is the gorilla/sessions store behind the Manager.
+func (m *Manager) SessionStore() sessions.Store { return m.sessions }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/customerdesk/desk/apptivo"
 )
 
 const (
@@ -23,7 +25,7 @@ const (
 )
 
 func testUser() User {
-	return User{Email: testEmail, Credentials: Credentials{APIKey: testAPIKey, AccessKey: testAccessKey}}
+	return User{Email: testEmail, Credentials: apptivo.Credentials{APIKey: testAPIKey, AccessKey: testAccessKey}}
 }
 
 func newTestManager(t *testing.T, mut func(*Config)) (*Manager, *fakeClock) {
@@ -158,7 +160,7 @@ func TestSignInVisibleInSameRequest(t *testing.T) {
 
 func TestSignInRequiresKeys(t *testing.T) {
 	m, _ := newTestManager(t, nil)
-	for _, cr := range []Credentials{{}, {APIKey: "a"}, {AccessKey: "b"}} {
+	for _, cr := range []apptivo.Credentials{{}, {APIKey: "a"}, {AccessKey: "b"}} {
 		m.testClient().do(func(w http.ResponseWriter, r *http.Request) {
 			if err := m.SignIn(w, r, User{Email: testEmail, Credentials: cr}); err == nil {
 				t.Errorf("SignIn with %v succeeded", cr)
@@ -627,7 +629,7 @@ func TestDraftAcrossAnEndedSignIn(t *testing.T) {
 	// pair. Whoever signs in next on that browser as anyone else gets nothing.
 	for name, next := range map[string]User{
 		"another email, same keys": {Email: "someone.else@example.com", Credentials: testUser().Credentials},
-		"same email, other keys":   {Email: testEmail, Credentials: Credentials{APIKey: testAPIKey, AccessKey: "another-access-key-000"}},
+		"same email, other keys":   {Email: testEmail, Credentials: apptivo.Credentials{APIKey: testAPIKey, AccessKey: "another-access-key-000"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m, clock := newTestManager(t, nil)
@@ -649,12 +651,12 @@ func TestKeyPrintNamesThePairWithoutTheKeys(t *testing.T) {
 	other, _ := newTestManager(t, func(c *Config) { c.SessionKey = bytes.Repeat([]byte{9}, 32) })
 	pair := testUser().Credentials
 	p := m.keyPrint(pair)
-	if !bytes.Equal(p, m.keyPrint(Credentials{APIKey: testAPIKey, AccessKey: testAccessKey})) {
+	if !bytes.Equal(p, m.keyPrint(apptivo.Credentials{APIKey: testAPIKey, AccessKey: testAccessKey})) {
 		t.Error("the same pair prints differently")
 	}
 	for name, q := range map[string][]byte{
-		"other access key":  m.keyPrint(Credentials{APIKey: testAPIKey, AccessKey: testAccessKey + "x"}),
-		"keys moved across": m.keyPrint(Credentials{APIKey: testAPIKey[:5], AccessKey: testAPIKey[5:] + testAccessKey}),
+		"other access key":  m.keyPrint(apptivo.Credentials{APIKey: testAPIKey, AccessKey: testAccessKey + "x"}),
+		"keys moved across": m.keyPrint(apptivo.Credentials{APIKey: testAPIKey[:5], AccessKey: testAPIKey[5:] + testAccessKey}),
 		"other session key": other.keyPrint(pair),
 	} {
 		if bytes.Equal(p, q) {
@@ -707,7 +709,7 @@ func TestDraftSizeLimit(t *testing.T) {
 }
 
 func TestCredentialsNeverPrinted(t *testing.T) {
-	cr := Credentials{APIKey: testAPIKey, AccessKey: testAccessKey}
+	cr := apptivo.Credentials{APIKey: testAPIKey, AccessKey: testAccessKey}
 	u := testUser()
 	secrets := []string{testAPIKey, testAccessKey, testAPIKey[:12], testAccessKey[:12], testAccessKey[len(testAccessKey)-6:]}
 
@@ -742,12 +744,12 @@ func TestCredentialsNeverPrinted(t *testing.T) {
 	}
 
 	for _, tt := range []struct {
-		c    Credentials
+		c    apptivo.Credentials
 		want string
 	}{
-		{Credentials{}, "Credentials{}"},
-		{Credentials{APIKey: "short1234"}, "Credentials{…}"}, // too short to hint at
-		{Credentials{AccessKey: "x"}, "Credentials{…}"},
+		{apptivo.Credentials{}, "Credentials{}"},
+		{apptivo.Credentials{APIKey: "short1234"}, "Credentials{…}"}, // too short to hint at
+		{apptivo.Credentials{AccessKey: "x"}, "Credentials{…}"},
 	} {
 		if got := fmt.Sprintf("%v|%#v", tt.c, tt.c); got != tt.want+"|"+tt.want {
 			t.Errorf("%q: got %q", tt.want, got)
@@ -756,7 +758,7 @@ func TestCredentialsNeverPrinted(t *testing.T) {
 }
 
 func TestCredentialsEncoding(t *testing.T) {
-	for _, c := range []Credentials{{"a", "b"}, {"", "x"}, {"k|ey", ""}, {testAPIKey, testAccessKey}, {"ü🙂", "\x00\xff"}} {
+	for _, c := range []apptivo.Credentials{{APIKey: "a", AccessKey: "b"}, {AccessKey: "x"}, {APIKey: "k|ey"}, {APIKey: testAPIKey, AccessKey: testAccessKey}, {APIKey: "ü🙂", AccessKey: "\x00\xff"}} {
 		got, ok := decodeCredentials(encodeCredentials(c))
 		if !ok || got != c {
 			t.Errorf("round trip of %#v failed", c.APIKey)
@@ -884,4 +886,56 @@ func TestBadCookiesYieldNoSession(t *testing.T) {
 	if _, ok := current(m, good); !ok {
 		t.Fatal("good cookie stopped working")
 	}
+}
+
+// WithUser puts the signed-in person and a client speaking with their own
+// keys on the request; a request without a sign-in gets neither.
+func TestWithUserAttachesThePersonsOwnClient(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	c := m.testClient()
+	base, err := apptivo.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.do(func(w http.ResponseWriter, r *http.Request) {
+		if got, ok := m.WithUser(r, base); ok || UserFrom(got.Context()) != nil || ClientFrom(got.Context()) != nil {
+			t.Error("an anonymous request got a user or a client")
+		}
+	})
+	signIn(t, m, c, testUser())
+	c.do(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := m.WithUser(r, base)
+		u, cl := UserFrom(got.Context()), ClientFrom(got.Context())
+		if !ok || u == nil || u.Email != testEmail || cl == nil || cl.Credentials() != testUser().Credentials {
+			t.Errorf("user %v client %v", u, cl)
+		}
+		if base.Credentials() != (apptivo.Credentials{}) {
+			t.Error("the shared client took the person's keys")
+		}
+	})
+}
+
+// The Manager's sessions are gorilla/sessions sessions: its store answers
+// gorilla's Get with the signed-in session (shared within the request), and
+// with a new, unsaved one for a browser that names none.
+func TestSessionsAreGorillaSessions(t *testing.T) {
+	m, _ := newTestManager(t, nil)
+	c := m.testClient()
+	c.do(func(w http.ResponseWriter, r *http.Request) {
+		g, err := m.SessionStore().Get(r, m.name)
+		if err != nil || !g.IsNew || g.ID != "" {
+			t.Errorf("anonymous: %v %+v", err, g)
+		}
+	})
+	signIn(t, m, c, testUser())
+	c.do(func(w http.ResponseWriter, r *http.Request) {
+		g, err := m.SessionStore().Get(r, m.name)
+		again, _ := m.SessionStore().Get(r, m.name)
+		if err != nil || g.IsNew || g.ID == "" || g != again {
+			t.Errorf("signed in: %v %+v", err, g)
+		}
+		if u, ok := m.Current(r); !ok || u.Email != testEmail {
+			t.Error("the Manager and gorilla disagree")
+		}
+	})
 }

@@ -45,7 +45,7 @@ func (a *app) loginCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 
 func (a *app) login(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
-	creds := auth.Credentials{APIKey: strings.TrimSpace(c.FormValue("apiKey")), AccessKey: strings.TrimSpace(c.FormValue("accessKey"))}
+	creds := apptivo.Credentials{APIKey: strings.TrimSpace(c.FormValue("apiKey")), AccessKey: strings.TrimSpace(c.FormValue("accessKey"))}
 	v := views.Login{Email: email, Next: safeNext(c.FormValue("next")), Field: map[string]string{}}
 
 	if email == "" {
@@ -64,7 +64,7 @@ func (a *app) login(c echo.Context) error {
 		return a.renderLogin(c, http.StatusUnprocessableEntity, v)
 	}
 
-	client := a.cfg.Apptivo.WithCredentials(apptivo.Credentials{APIKey: creds.APIKey, AccessKey: creds.AccessKey})
+	client := a.cfg.Apptivo.WithCredentials(creds)
 	cfg, err := client.CheckCredentials(c.Request().Context())
 	if err != nil {
 		a.logApptivo(c, err)

@@ -117,19 +117,12 @@ func formToken(c echo.Context) string {
 	return c.FormValue("_csrf")
 }
 
-// Keys of values requireUser leaves on the request.
-const (
-	ctxUser    = "desk.user"
-	ctxApptivo = "desk.apptivo"
-)
-
 // requireUser lets signed-in requests through with the person's own Apptivo
 // client attached; anyone else goes to the sign-in page and comes back here
 // afterwards. A save from an expired sign-in keeps what was typed.
 func (a *app) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		r := c.Request()
-		u, ok := a.cfg.Sessions.Current(r)
+		r, ok := a.cfg.Sessions.WithUser(c.Request(), a.cfg.Apptivo)
 		if !ok {
 			back := pageOf(c)
 			if k, ok := savedCard(c); ok {
@@ -146,8 +139,7 @@ func (a *app) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return redirect(c, loginURL(back))
 		}
-		c.Set(ctxUser, u)
-		c.Set(ctxApptivo, a.cfg.Apptivo.WithCredentials(apptivo.Credentials{APIKey: u.Credentials.APIKey, AccessKey: u.Credentials.AccessKey}))
+		c.SetRequest(r)
 		return next(c)
 	}
 }
@@ -193,15 +185,9 @@ func currentPath(r *http.Request) string {
 	return u.RequestURI()
 }
 
-func userOf(c echo.Context) *auth.User {
-	u, _ := c.Get(ctxUser).(*auth.User)
-	return u
-}
+func userOf(c echo.Context) *auth.User { return auth.UserFrom(c.Request().Context()) }
 
-func clientOf(c echo.Context) *apptivo.Client {
-	cl, _ := c.Get(ctxApptivo).(*apptivo.Client)
-	return cl
-}
+func clientOf(c echo.Context) *apptivo.Client { return auth.ClientFrom(c.Request().Context()) }
 
 // loginRateLimit slows down key guessing: a token bucket per client address.
 func loginRateLimit(limit rate.Limit, burst int) echo.MiddlewareFunc {
