@@ -130,31 +130,32 @@ type Address struct {
 	CountryCode string
 }
 
+// Phones, Emails and Addresses are typed views of the list sections.
 func (c *Customer) Phones() []Phone {
-	entries := c.Entries(SectionPhones)
-	out := make([]Phone, len(entries))
-	for i, e := range entries {
-		out[i] = Phone{Ref: e.Ref, Number: e.Values[0], TypeCode: e.Values[1], Type: e.Names[1]}
-	}
-	return out
+	return entriesAs(c, SectionPhones, func(e Entry) Phone {
+		return Phone{Ref: e.Ref, Number: e.Values[0], TypeCode: e.Values[1], Type: e.Names[1]}
+	})
 }
 
 func (c *Customer) Emails() []Email {
-	entries := c.Entries(SectionEmails)
-	out := make([]Email, len(entries))
-	for i, e := range entries {
-		out[i] = Email{Ref: e.Ref, Address: e.Values[0], TypeCode: e.Values[1], Type: e.Names[1]}
-	}
-	return out
+	return entriesAs(c, SectionEmails, func(e Entry) Email {
+		return Email{Ref: e.Ref, Address: e.Values[0], TypeCode: e.Values[1], Type: e.Names[1]}
+	})
 }
 
 func (c *Customer) Addresses() []Address {
-	entries := c.Entries(SectionAddresses)
-	out := make([]Address, len(entries))
-	for i, e := range entries {
+	return entriesAs(c, SectionAddresses, func(e Entry) Address {
 		v := e.Values
-		out[i] = Address{Ref: e.Ref, TypeCode: v[0], Type: e.Names[0], Line1: v[1], Line2: v[2], City: v[3],
+		return Address{Ref: e.Ref, TypeCode: v[0], Type: e.Names[0], Line1: v[1], Line2: v[2], City: v[3],
 			State: v[4], StateCode: e.Get("stateCode"), Zip: v[5], CountryCode: v[6], Country: e.Names[6]}
+	})
+}
+
+func entriesAs[T any](c *Customer, s Section, as func(Entry) T) []T {
+	entries := c.Entries(s)
+	out := make([]T, len(entries))
+	for i, e := range entries {
+		out[i] = as(e)
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -173,14 +174,7 @@ type Update struct {
 }
 
 // Has reports whether the update touches the section.
-func (u *Update) Has(s Section) bool {
-	for _, x := range u.Sections {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+func (u *Update) Has(s Section) bool { return slices.Contains(u.Sections, s) }
 
 // Params splits the call's parameters as Apptivo's own clients do: the
 // selectors and flags in the query string, the data in the form body.
@@ -303,7 +297,7 @@ func BuildUpdate(fresh *Customer, e Edit) (*Plan, error) {
 	next := fresh.obj.Clone()
 	u := &Update{CustomerID: fresh.ID()}
 	for _, s := range AllSections {
-		if !contains(write, s) {
+		if !slices.Contains(write, s) {
 			continue
 		}
 		if s == SectionName {
@@ -329,15 +323,6 @@ func BuildUpdate(fresh *Customer, e Edit) (*Plan, error) {
 	u.Data = next
 	p.Update = u
 	return p, nil
-}
-
-func contains(list []Section, s Section) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // mine is the comparable content of the submitted rows: what the section

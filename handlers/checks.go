@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"net/mail"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -54,7 +56,7 @@ func checkName(errs map[string]string, value string) {
 	case name == "":
 		errs["name"] = "Enter the customer's name."
 	case utf8.RuneCountInString(name) > maxNameLen:
-		errs["name"] = "Use at most " + itoa(maxNameLen) + " characters (this has " + itoa(utf8.RuneCountInString(name)) + ")."
+		errs["name"] = "Use at most " + strconv.Itoa(maxNameLen) + " characters (this has " + strconv.Itoa(utf8.RuneCountInString(name)) + ")."
 	case hasControl(name):
 		errs["name"] = "Remove the invisible control characters from the name."
 	}
@@ -94,7 +96,7 @@ func (in *contactInput) check(r rules, sections []apptivo.Section, base before) 
 	ck := &checker{rules: r, errs: map[string]string{}}
 	for li := range in.Lists {
 		l := &in.Lists[li]
-		if l.Missing || (sections != nil && !contains(sections, l.Kind.list.Section)) {
+		if l.Missing || (sections != nil && !slices.Contains(sections, l.Kind.list.Section)) {
 			continue
 		}
 		// Values already listed higher up; a changed or new row may not repeat one.
@@ -108,15 +110,6 @@ func (in *contactInput) check(r rules, sections []apptivo.Section, base before) 
 		}
 	}
 	return ck.errs
-}
-
-func contains(list []apptivo.Section, s apptivo.Section) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // checker validates one form against the rules in force.
@@ -200,7 +193,7 @@ func (ck *checker) phone(name, value string, existing bool) {
 	case v == "":
 		return // an emptied row is reported once, by row
 	case utf8.RuneCountInString(v) > maxPhoneLen:
-		ck.errs[name] = "Use at most " + itoa(maxPhoneLen) + " characters."
+		ck.errs[name] = "Use at most " + strconv.Itoa(maxPhoneLen) + " characters."
 		return
 	}
 	num, err := phonenumbers.Parse(v, ck.region)
@@ -237,7 +230,7 @@ func (ck *checker) email(name, value string, existing bool) {
 		return // an emptied row is reported once, by row
 	}
 	if len(v) > maxEmailLen {
-		ck.errs[name] = "Use at most " + itoa(maxEmailLen) + " characters."
+		ck.errs[name] = "Use at most " + strconv.Itoa(maxEmailLen) + " characters."
 		return
 	}
 	addr, err := mail.ParseAddress(v)
@@ -251,7 +244,7 @@ func (ck *checker) text(name, value, label string, limit int) {
 	v := strings.TrimSpace(value)
 	switch {
 	case utf8.RuneCountInString(v) > limit:
-		ck.errs[name] = label + ": use at most " + itoa(limit) + " characters."
+		ck.errs[name] = label + ": use at most " + strconv.Itoa(limit) + " characters."
 	case hasControl(v):
 		ck.errs[name] = label + ": remove the invisible control characters."
 	}

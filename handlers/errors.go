@@ -104,7 +104,7 @@ func (a *app) endSignIn(c echo.Context, msg, next, draftKey string, form url.Val
 func (a *app) keepDraft(c echo.Context, key string, form url.Values) bool {
 	draft := url.Values{}
 	for k, v := range form {
-		if k != "_csrf" && k != "_owner" {
+		if k != "_csrf" {
 			draft[k] = v
 		}
 	}

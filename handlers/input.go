@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/customerdesk/desk/apptivo"
+	"github.com/customerdesk/desk/views"
 )
 
 // Limits for what a person may type. Apptivo documents none; these keep
@@ -168,7 +169,7 @@ func (in *contactInput) addBlank(k *rowKind, r rules) string {
 	if len(l.Rows) < maxRowsOfKind {
 		l.Rows = append(l.Rows, k.blankRow(r.cfg, r.region))
 	}
-	return fieldID(k.inputName(len(l.Rows)-1, k.fields[k.firstContent()].name))
+	return views.FieldID(k.inputName(len(l.Rows)-1, k.fields[k.firstContent()].name))
 }
 
 // contactFingerprint is the per-section fingerprint the contact form carries.

@@ -96,7 +96,7 @@ func (a *app) showForm(c echo.Context, status int, in sectionInput, st formState
 	case st.Conflict != nil:
 		live = append(live, views.Message{Text: "Not saved: someone else changed this meanwhile. Compare and choose.", Error: true})
 	case len(st.Errors) > 0:
-		live = append(live, views.Message{Text: "Not saved: " + plural(len(st.Errors), "field needs", "fields need") + " attention.", Error: true})
+		live = append(live, views.Message{Text: "Not saved: " + views.Plural(len(st.Errors), "field needs", "fields need") + " attention.", Error: true})
 	case st.Problem != "":
 		live = append(live, views.Message{Text: "Not saved. " + st.Problem, Error: true})
 	}
@@ -110,11 +110,11 @@ func (a *app) showForm(c echo.Context, status int, in sectionInput, st formState
 
 // place puts the section, open for editing in state st, into the page.
 func (a *app) place(c echo.Context, v *views.Customer, id string, in sectionInput, st formState) {
-	csrf, owner := a.csrfToken(c), userOf(c).Email
+	csrf := a.csrfToken(c)
 	switch in := in.(type) {
 	case *nameInput:
 		form := &views.NameForm{
-			CustomerID: id, Links: sectionLinks(id, cardName), CSRFToken: csrf, Owner: owner, Fingerprint: in.Fingerprint, Name: in.Name, Original: in.Original,
+			CustomerID: id, Links: sectionLinks(id, cardName), CSRFToken: csrf, Fingerprint: in.Fingerprint, Name: in.Name, Original: in.Original,
 			Errors: st.Errors, ErrorLinks: errorLinks(st.Errors), Problem: st.Problem, Restored: st.Restored,
 		}
 		if fresh := st.Conflict; fresh != nil {
@@ -124,7 +124,7 @@ func (a *app) place(c echo.Context, v *views.Customer, id string, in sectionInpu
 	case *contactInput:
 		r := a.rulesFor(c)
 		form := &views.ContactForm{
-			CustomerID: id, Links: sectionLinks(id, cardContact), CSRFToken: csrf, Owner: owner, Fingerprint: in.Fingerprint,
+			CustomerID: id, Links: sectionLinks(id, cardContact), CSRFToken: csrf, Fingerprint: in.Fingerprint,
 			Errors: st.Errors, ErrorLinks: errorLinks(st.Errors), Problem: st.Problem, Restored: st.Restored, Focus: st.Focus,
 		}
 		for _, l := range in.Lists {
@@ -210,7 +210,7 @@ func errorLinks(errs map[string]string) []views.ErrorLink {
 	}
 	var all []keyed
 	for name, msg := range errs {
-		k := keyed{kind: -1, link: views.ErrorLink{ID: fieldID(name), Text: msg}}
+		k := keyed{kind: -1, link: views.ErrorLink{ID: views.FieldID(name), Text: msg}}
 		if name == "name" {
 			k.link.ID = "customerName"
 		}
@@ -236,9 +236,6 @@ func errorLinks(errs map[string]string) []views.ErrorLink {
 	}
 	return out
 }
-
-// fieldID turns a form field name ("phone.2.number") into an element id.
-func fieldID(name string) string { return strings.ReplaceAll(name, ".", "-") }
 
 func orDash(name, code string) string {
 	if name != "" {
@@ -274,12 +271,3 @@ func telURL(number string) string {
 	}
 	return "tel:" + b.String()
 }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return itoa(n) + " " + many
-}
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -147,9 +147,7 @@ func (k *rowKind) firstContent() int {
 }
 
 // inputName is the form field name of one row's input: phone.2.number.
-func (k *rowKind) inputName(row int, field string) string {
-	return k.name + "." + itoa(row) + "." + field
-}
+func (k *rowKind) inputName(row int, field string) string { return views.RowName(k.name, row, field) }
 
 // choices are the options a picker field offers.
 func (k *rowKind) choices(f rowField, cfg *apptivo.Config, countries *countryList) []views.Option {

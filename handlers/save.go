@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/customerdesk/desk/apptivo"
@@ -86,7 +87,7 @@ func resetNotice(resets []apptivo.Reset) string {
 	var b strings.Builder
 	for _, r := range resets {
 		if r.Key == "state" {
-			b.WriteString(" The state of address " + itoa(r.Row+1) + " (" + r.Was + ") was cleared because its country changed.")
+			b.WriteString(" The state of address " + strconv.Itoa(r.Row+1) + " (" + r.Was + ") was cleared because its country changed.")
 		}
 	}
 	return b.String()

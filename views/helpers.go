@@ -23,8 +23,8 @@ func invalid(key, id string, errs map[string]string) templ.Attributes {
 	return templ.Attributes{"aria-invalid": "true", "aria-describedby": id + "-error"}
 }
 
-// fieldID turns a form field name ("phone.2.number") into an element id.
-func fieldID(name string) string {
+// FieldID turns a form field name ("phone.2.number") into an element id.
+func FieldID(name string) string {
 	b := []byte(name)
 	for i, c := range b {
 		if c == '.' {
@@ -34,8 +34,8 @@ func fieldID(name string) string {
 	return string(b)
 }
 
-// rowName builds the form field name of one row's input.
-func rowName(kind string, i int, field string) string {
+// RowName builds the form field name of one row's input: phone.2.number.
+func RowName(kind string, i int, field string) string {
 	return kind + "." + strconv.Itoa(i) + "." + field
 }
 
@@ -58,7 +58,8 @@ func withCurrent(opts []Option, current, label string) []Option {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-func plural(n int, one, many string) string {
+// Plural counts: "1 field", "3 fields".
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}

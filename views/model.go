@@ -109,7 +109,6 @@ type NameForm struct {
 	CustomerID  string
 	Links       SectionLinks
 	CSRFToken   string
-	Owner       string // the signed-in email: a draft stashed at expiry is restored for this person only
 	Fingerprint string
 	Name        string
 	Original    string
@@ -160,7 +159,6 @@ type ContactForm struct {
 	CustomerID  string
 	Links       SectionLinks
 	CSRFToken   string
-	Owner       string
 	Fingerprint string
 	Lists       []ListForm
 	Errors      map[string]string // by input name

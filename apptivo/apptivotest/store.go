@@ -46,14 +46,9 @@ func newRecordRaw(m map[string]any, raw json.RawMessage) (*record, error) {
 // decodeObject decodes with UseNumber because records carry integers beyond
 // 2^53 that float64 would silently corrupt.
 func decodeObject(b []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := decodeAny(string(b))
+	if err != nil {
 		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("trailing data after JSON value")
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
