@@ -248,6 +248,21 @@ func (s Section) String() string {
 	return fmt.Sprintf("Section(%d)", int(s))
 }
 
+// MarshalText writes a section as its attribute name, the spelling that
+// stays stable in stored history.
+func (s Section) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a section from its attribute name.
+func (s *Section) UnmarshalText(b []byte) error {
+	for _, x := range AllSections {
+		if x.String() == string(b) {
+			*s = x
+			return nil
+		}
+	}
+	return fmt.Errorf("apptivo: no section %q", b)
+}
+
 // Fingerprint summarises the values of the given sections as a person sees
 // them (not Apptivo's internal ids, and not white space around a value), so
 // the desk can tell whether somebody changed what a user is editing between

@@ -230,6 +230,27 @@ type Plan struct {
 	// Resets are values the desk emptied because they no longer fit another
 	// change (a state whose country changed), for telling the person.
 	Resets []Reset
+	// Changes say what each section of Update was and becomes, in update
+	// order: for the history, its undo, and telling people what changed.
+	Changes []SectionChange
+}
+
+// SectionChange is what one section was before an update and becomes after
+// it. The name is one entry of one value.
+type SectionChange struct {
+	Section Section  `json:"section"`
+	Before  []Values `json:"before"`
+	After   []Values `json:"after"`
+	// From says, for each After entry, which Before entry it is (the same
+	// entry of the record, maybe edited), or -1 for a new one. Before
+	// entries no After entry comes from are removed.
+	From []int `json:"from"`
+}
+
+// Values are one entry's values and display names, in its kind's field order.
+type Values struct {
+	Values []string `json:"v"`
+	Names  []string `json:"n,omitempty"`
 }
 
 // Reset is one value emptied by the desk: field Key of row Row of a section.
@@ -301,19 +322,24 @@ func BuildUpdate(fresh *Customer, e Edit) (*Plan, error) {
 			continue
 		}
 		if s == SectionName {
-			if err := next.Set("customerName", strings.TrimSpace(e.Name.Value)); err != nil {
+			name := strings.TrimSpace(e.Name.Value)
+			if err := next.Set("customerName", name); err != nil {
 				return nil, err
 			}
 			u.Attributes = append(u.Attributes, Attribute{Name: s.String(), ID: ptr("cust_name_attr")})
+			p.Changes = append(p.Changes, SectionChange{Section: s,
+				Before: []Values{{Values: []string{fresh.Name()}}}, After: []Values{{Values: []string{name}}}, From: []int{0}})
 		} else {
 			k := kindOf(s)
 			for _, le := range e.Lists {
 				if le.Section == s {
-					resets, err := k.apply(&next, fresh.lists[k.index], le.Rows)
+					from, resets, err := k.apply(&next, fresh.lists[k.index], le.Rows)
 					if err != nil {
 						return nil, err
 					}
 					p.Resets = append(p.Resets, resets...)
+					p.Changes = append(p.Changes, SectionChange{Section: s,
+						Before: valuesOf(fresh.lists[k.index]), After: valuesOf(k.read(next)), From: from})
 				}
 			}
 			u.Attributes = append(u.Attributes, Attribute{Name: k.Attribute, ID: k.AttributeID})
@@ -358,10 +384,9 @@ func bind(fresh []Entry, used []bool, ref string) int {
 // every member the desk doesn't know) or, when unchanged, passed on byte for
 // byte; new ones are built from scratch; entries no row points at go to the
 // section's remove list, as received.
-func (k *ListKind) apply(next *Object, fresh []Entry, rows []Row) ([]Reset, error) {
+func (k *ListKind) apply(next *Object, fresh []Entry, rows []Row) (from []int, resets []Reset, err error) {
 	used := make([]bool, len(fresh))
 	out := make([]json.RawMessage, 0, len(rows))
-	var resets []Reset
 	for _, r := range rows {
 		j := bind(fresh, used, r.Ref)
 		if j < 0 && k.Blank(r.Values) {
@@ -386,7 +411,7 @@ func (k *ListKind) apply(next *Object, fresh []Entry, rows []Row) ([]Reset, erro
 			}
 			changed = true
 			if err := k.set(&e, f, r, i); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			for _, key := range f.Resets {
 				ri := k.FieldIndex(key)
@@ -395,18 +420,19 @@ func (k *ListKind) apply(next *Object, fresh []Entry, rows []Row) ([]Reset, erro
 				}
 				rr := Row{Values: make([]string, len(k.Fields))}
 				if err := k.set(&e, k.Fields[ri], rr, ri); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				resets = append(resets, Reset{Section: k.Section, Row: len(out), Key: key, Was: stored[ri]})
 			}
 		}
+		from = append(from, j)
 		if !changed {
 			out = append(out, fresh[j].raw)
 			continue
 		}
 		raw, err := e.MarshalJSON()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, raw)
 	}
@@ -427,7 +453,15 @@ func (k *ListKind) apply(next *Object, fresh []Entry, rows []Row) ([]Reset, erro
 	if old, ok := next.Raw(k.RemoveMember); len(removed) > 0 || (ok && !isEmptyArray(old)) {
 		next.SetRaw(k.RemoveMember, joinArray(removed))
 	}
-	return resets, nil
+	return from, resets, nil
+}
+
+func valuesOf(entries []Entry) []Values {
+	out := make([]Values, len(entries))
+	for i, e := range entries {
+		out[i] = Values{Values: e.Values, Names: e.Names}
+	}
+	return out
 }
 
 func isEmptyArray(raw json.RawMessage) bool {

@@ -659,3 +659,30 @@ func TestCountryChangeClearsTheOldState(t *testing.T) {
 		t.Errorf("address %+v resets %+v", a, p.Resets)
 	}
 }
+
+// A plan says what each written section was and becomes, and which entry
+// each new one is: the history and its undo are built on it.
+func TestPlanSaysWhatEachSectionWasAndBecomes(t *testing.T) {
+	c, _ := loadCustomer(t)
+	ce := contactOf(c)
+	ce.phones = []Row{
+		phone("", "+1 415 555 0100", "PHONE_MOBILE", "Mobile"),
+		phone("id:2/0", "+44 20 7946 0999", "PHONE_MOBILE", "Mobile"), // edited; id:1 removed
+	}
+	p, err := BuildUpdate(c, Edit{Name: nameOn(c, " Apptivo Holdings "), Lists: ce.on(c)})
+	if err != nil || p.Update == nil {
+		t.Fatal(p, err)
+	}
+	want := []SectionChange{
+		{Section: SectionName, Before: []Values{{Values: []string{"Apptivo, Inc."}}}, After: []Values{{Values: []string{"Apptivo Holdings"}}}, From: []int{0}},
+		{Section: SectionPhones,
+			Before: []Values{{Values: []string{"5555555555", "PHONE_BUSINESS"}, Names: []string{"", "Business"}},
+				{Values: []string{"+44 20 7946 0958", "PHONE_MOBILE"}, Names: []string{"", "Mobile"}}},
+			After: []Values{{Values: []string{"+1 415 555 0100", "PHONE_MOBILE"}, Names: []string{"", "Mobile"}},
+				{Values: []string{"+44 20 7946 0999", "PHONE_MOBILE"}, Names: []string{"", "Mobile"}}},
+			From: []int{-1, 1}},
+	}
+	if !reflect.DeepEqual(p.Changes, want) {
+		t.Errorf("changes\n%+v\nwant\n%+v", p.Changes, want)
+	}
+}

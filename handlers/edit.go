@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/customerdesk/desk/apptivo"
+	"github.com/customerdesk/desk/views"
 )
 
 // The section editors' routes: open a form, save it. Deciding a save lives
@@ -52,7 +53,11 @@ func (a *app) saveName(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
-	return a.saveSection(c, bindName(form), form)
+	in := bindName(form)
+	if form.Get("op") == "review" {
+		return a.showForm(c, http.StatusOK, in, formState{}, nil)
+	}
+	return a.saveSection(c, in, form)
 }
 
 func (a *app) saveContact(c echo.Context) error {
@@ -61,6 +66,10 @@ func (a *app) saveContact(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
 	in := bindContact(form)
+	if form.Get("op") == "review" {
+		// "Review changes" without JavaScript: the form again, with what Save would change.
+		return a.showForm(c, http.StatusOK, in, formState{}, nil)
+	}
 	if k := kindNamed(in.Add); k != nil && !in.list(k).Missing {
 		// "Add phone number" and friends: one more blank row, nothing saved.
 		focus := in.addBlank(k, a.rulesFor(c))
@@ -81,4 +90,25 @@ func (a *app) saveSection(c echo.Context, in sectionInput, form url.Values) erro
 			"customer_id", id, "attributes", attributeNames(res.plan.Update))
 	}
 	return a.presentSave(c, id, in, res, form)
+}
+
+// preview answers a form's live "what Save will change" as the person
+// types: from the form alone, no Apptivo call.
+func (a *app) preview(k card) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		form, err := c.FormParams()
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+		}
+		id := c.Param("id")
+		if !htmxOf(c.Request()).Partial() {
+			return c.Redirect(http.StatusSeeOther, editURL(id, k))
+		}
+		var in sectionInput = bindName(form)
+		var r rules
+		if k == cardContact {
+			in, r = bindContact(form), a.rulesFor(c)
+		}
+		return a.respond(c, http.StatusOK, nil, "", views.ChangePreview(string(k), withID(k.previewRoute(), id), changeLines(in.preview(r))))
+	}
 }

@@ -40,6 +40,8 @@ type sectionInput interface {
 	// not touch take the fresh values, and the baseline moves to the fresh
 	// record so "Save mine over theirs" goes through.
 	rebase(fresh *apptivo.Customer, touched []apptivo.Section, r rules)
+	// preview is what Save would change, from the form alone.
+	preview(r rules) []apptivo.SectionChange
 }
 
 // nameInput is what the name form posted.

@@ -28,6 +28,9 @@ func (k card) route() string { return routeCustomer + "/" + string(k) }
 // editRoute is the address of the card's form.
 func (k card) editRoute() string { return k.route() + "/edit" }
 
+// previewRoute is where the card's form asks what Save would change.
+func (k card) previewRoute() string { return k.route() + "/preview" }
+
 // saveRouteName names the card's save route; drafts are kept under it.
 func (k card) saveRouteName() string { return "customer." + string(k) + ".save" }
 
@@ -39,7 +42,8 @@ func editURL(id string, k card) string    { return withID(k.editRoute(), id) }
 func cardAnchor(id string, k card) string { return customerURL(id) + "#" + string(k) + "-section" }
 func draftKey(id string, k card) string   { return k.saveRouteName() + ":" + id }
 func sectionLinks(id string, k card) views.SectionLinks {
-	return views.SectionLinks{Page: customerURL(id), Read: sectionURL(id, k), Edit: editURL(id, k), Save: sectionURL(id, k)}
+	return views.SectionLinks{Page: customerURL(id), Read: sectionURL(id, k), Edit: editURL(id, k), Save: sectionURL(id, k),
+		Preview: withID(k.previewRoute(), id)}
 }
 
 // loginURL is the sign-in page, coming back to next afterwards.

@@ -114,7 +114,7 @@ func (a *app) place(c echo.Context, v *views.Customer, id string, in sectionInpu
 	switch in := in.(type) {
 	case *nameInput:
 		form := &views.NameForm{
-			CustomerID: id, Links: sectionLinks(id, cardName), CSRFToken: csrf, Fingerprint: in.Fingerprint, Name: in.Name, Original: in.Original,
+			CustomerID: id, Links: sectionLinks(id, cardName), CSRFToken: csrf, Preview: changeLines(in.preview(rules{})), Fingerprint: in.Fingerprint, Name: in.Name, Original: in.Original,
 			Errors: st.Errors, ErrorLinks: errorLinks(st.Errors), Problem: st.Problem, Restored: st.Restored,
 		}
 		if fresh := st.Conflict; fresh != nil {
@@ -124,7 +124,7 @@ func (a *app) place(c echo.Context, v *views.Customer, id string, in sectionInpu
 	case *contactInput:
 		r := a.rulesFor(c)
 		form := &views.ContactForm{
-			CustomerID: id, Links: sectionLinks(id, cardContact), CSRFToken: csrf, Fingerprint: in.Fingerprint,
+			CustomerID: id, Links: sectionLinks(id, cardContact), CSRFToken: csrf, Preview: changeLines(in.preview(r)), Fingerprint: in.Fingerprint,
 			Errors: st.Errors, ErrorLinks: errorLinks(st.Errors), Problem: st.Problem, Restored: st.Restored, Focus: st.Focus,
 		}
 		for _, l := range in.Lists {

@@ -104,6 +104,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		signedIn.GET(k.card.route(), app.sectionView(k.card)).Name = "customer." + string(k.card)
 		signedIn.GET(k.card.editRoute(), k.edit).Name = "customer." + string(k.card) + ".edit"
 		signedIn.POST(k.card.route(), k.save, app.csrf).Name = k.card.saveRouteName()
+		signedIn.POST(k.card.previewRoute(), app.preview(k.card), app.csrf).Name = "customer." + string(k.card) + ".preview"
 	}
 	return e, nil
 }

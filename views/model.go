@@ -23,10 +23,11 @@ type Links struct {
 
 // SectionLinks are the addresses of one section card of a customer.
 type SectionLinks struct {
-	Page string // the customer page
-	Read string // the card's read view (Cancel)
-	Edit string // the card's form
-	Save string // where the form posts
+	Page    string // the customer page
+	Read    string // the card's read view (Cancel)
+	Edit    string // the card's form
+	Save    string // where the form posts
+	Preview string // where the form asks what Save would change
 }
 
 // Assets are the versioned URLs of the static files.
@@ -113,8 +114,9 @@ type NameForm struct {
 	Name        string
 	Original    string
 	Errors      map[string]string
-	ErrorLinks  []ErrorLink // the error summary, in form order
-	Problem     string      // Apptivo trouble, shown at the top of the form
+	ErrorLinks  []ErrorLink  // the error summary, in form order
+	Preview     []ChangeLine // what Save would change
+	Problem     string       // Apptivo trouble, shown at the top of the form
 	Conflict    *NameConflict
 	Restored    bool // typed input brought back after a re-sign-in
 }
@@ -123,6 +125,13 @@ type NameForm struct {
 type NameConflict struct {
 	TheirName string
 	By, At    string
+}
+
+// ChangeLine is one line of "what changed" (history, preview); a removal
+// stands out.
+type ChangeLine struct {
+	Text    string
+	Removal bool
 }
 
 // ErrorLink is one line of a form's error summary: a link to the field.
@@ -163,6 +172,7 @@ type ContactForm struct {
 	Lists       []ListForm
 	Errors      map[string]string // by input name
 	ErrorLinks  []ErrorLink
+	Preview     []ChangeLine
 	Problem     string
 	Conflict    *ContactConflict
 	Restored    bool
