@@ -25,6 +25,7 @@ func (a *app) layout(c echo.Context, title string) views.Layout {
 			HTMX: a.cfg.Assets.URL(static.HTMXFile),
 			CSS:  a.cfg.Assets.URL("app.css"),
 			JS:   a.cfg.Assets.URL("app.js"),
+			Icon: a.cfg.Assets.URL(static.Favicon),
 		},
 	}
 	if u := userOf(c); u != nil {

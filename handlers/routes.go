@@ -88,6 +88,10 @@ func New(cfg Config) (*echo.Echo, error) {
 
 	e.GET(routeHealth, func(c echo.Context) error { return c.String(http.StatusOK, "ok") }).Name = "healthz"
 	e.GET(static.Prefix+"*", echo.WrapHandler(cfg.Assets.Handler())).Name = "static"
+	e.GET("/favicon.ico", func(c echo.Context) error {
+		cfg.Assets.Serve(c.Response(), c.Request(), static.Favicon)
+		return nil
+	}).Name = "favicon"
 
 	e.GET(routeHome, func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, routeCustomers) }).Name = "home"
 	e.GET(routeLogin, app.loginForm).Name = "login"

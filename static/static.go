@@ -13,11 +13,14 @@ import (
 	"strings"
 )
 
-//go:embed htmx-4.0.1.min.js app.css app.js
+//go:embed htmx-4.0.1.min.js app.css app.js favicon.ico
 var files embed.FS
 
 // HTMXFile is the vendored htmx build; static/vendor-htmx.sh writes it.
 const HTMXFile = "htmx-4.0.1.min.js"
+
+// Favicon is the desk's icon; browsers also ask for it at /favicon.ico.
+const Favicon = "favicon.ico"
 
 // Prefix is where the assets are mounted.
 const Prefix = "/static/"
@@ -56,6 +59,13 @@ func (a *Assets) URL(name string) string {
 		panic(fmt.Sprintf("static: no asset %q", name))
 	}
 	return u
+}
+
+// Serve writes the named file (for /favicon.ico, which browsers ask for by
+// that name): cacheable for a day, as its URL never changes.
+func (a *Assets) Serve(w http.ResponseWriter, r *http.Request, name string) {
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	http.ServeFileFS(w, r, files, name)
 }
 
 // Handler serves the assets below Prefix. Unknown or outdated versions are

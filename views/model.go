@@ -35,6 +35,7 @@ type Assets struct {
 	HTMX string
 	CSS  string
 	JS   string
+	Icon string
 }
 
 // Message is one status line for the live region.
