@@ -34,9 +34,16 @@ func main() {
 	}
 }
 
+// desk is everything build makes.
+type desk struct {
+	router   *echo.Echo
+	apptivo  *apptivo.Client
+	sessions *auth.Manager
+}
+
 // build makes every dependency of the desk from the configuration, and the
 // router on top of them.
-func build(cfg config, logger *slog.Logger) (*echo.Echo, error) {
+func build(cfg config, logger *slog.Logger) (*desk, error) {
 	client, err := apptivo.NewClient(apptivo.WithBaseURL(cfg.ApptivoBaseURL), apptivo.WithTimeout(cfg.ApptivoTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("APPTIVO_BASE_URL: %w", err)
@@ -60,12 +67,16 @@ func build(cfg config, logger *slog.Logger) (*echo.Echo, error) {
 	if cfg.Demo {
 		demoKeys = &views.DemoKeys{APIKey: apptivotest.DemoKeys.APIKey, AccessKey: apptivotest.DemoKeys.AccessKey}
 	}
-	return handlers.New(handlers.Config{
+	router, err := handlers.New(handlers.Config{
 		Apptivo: client, Sessions: sessions, Assets: assets, Logger: logger,
 		Demo: cfg.Demo, DemoKeys: demoKeys, DefaultRegion: cfg.DefaultRegion, RequestTimeout: cfg.RequestTimeout,
 		ConfigTTL: cfg.ConfigTTL, LoginPerMinute: cfg.LoginPerMinute, BodyLimit: cfg.BodyLimit, PageSize: cfg.PageSize,
 		HTTPSOnly: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &desk{router: router, apptivo: client, sessions: sessions}, nil
 }
 
 // run starts the desk and blocks until ctx ends, then shuts down gracefully.
@@ -93,7 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		servers = append(servers, simSrv)
 		cfg.ApptivoBaseURL = "http://" + simLn.Addr().String()
 	}
-	router, err := build(cfg, logger)
+	d, err := build(cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -103,7 +114,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("ADDR: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           router,
+		Handler:           d.router,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      cfg.RequestTimeout + 15*time.Second,

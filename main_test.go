@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -106,5 +107,23 @@ func TestRunDemoServesAndShutsDown(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not stop")
+	}
+}
+
+// APPTIVO_TIMEOUT is the client's own cap on a call, above its 30 s default
+// too (the review found it cut at 30 s: the setting only reached the
+// http.Client). apptivo's TestTimeoutSettingGovernsBeyondTheTransportDefaults
+// shows the client keeps to it.
+func TestApptivoTimeoutReachesTheClient(t *testing.T) {
+	cfg, err := loadConfig(nil, envOf(map[string]string{"APPTIVO_TIMEOUT": "38s"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := build(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.apptivo.Timeout(); got != 38*time.Second {
+		t.Fatalf("client timeout %v, want 38s", got)
 	}
 }

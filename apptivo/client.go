@@ -211,6 +211,9 @@ func (c *Client) WithCredentials(cr Credentials) *Client {
 	return &cp
 }
 
+// Timeout is the cap on one call.
+func (c *Client) Timeout() time.Duration { return c.timeout }
+
 // Credentials returns the key pair in use.
 func (c *Client) Credentials() Credentials { return c.creds }
 
@@ -321,6 +324,20 @@ func (c *Client) UpdateCustomer(ctx context.Context, u *Update) (*Customer, erro
 	cust, err := decodeCustomerAnswer(answer)
 	if err == nil && cust.ID() != u.CustomerID {
 		err = fmt.Errorf("answer holds customer %q, not %q", cust.ID(), u.CustomerID)
+	}
+	if err == nil {
+		// A record that lacks what was written (an id and a status, say)
+		// says nothing about whether the write landed.
+		for _, s := range u.Sections {
+			member := "customerName"
+			if k := kindOf(s); k != nil {
+				member = k.Member
+			}
+			if !cust.obj.Has(member) {
+				err = fmt.Errorf("answer lacks %s", member)
+				break
+			}
+		}
 	}
 	if err != nil {
 		// Neither the record nor a refusal ({}, {"status":"ERROR"}, a

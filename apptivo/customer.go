@@ -17,6 +17,15 @@ import (
 type Customer struct {
 	obj   Object
 	lists [len(listKinds)][]Entry
+	// odd are the elements of each list that are not objects (a null, a
+	// legacy string): nobody edits them, and they stay where they were.
+	odd [len(listKinds)][]oddElement
+}
+
+// oddElement is a list element that is not an object, and its place.
+type oddElement struct {
+	at  int
+	raw json.RawMessage
 }
 
 // ParseCustomer reads a customer record from JSON.
@@ -49,7 +58,7 @@ func customerOf(o Object) *Customer {
 
 func (c *Customer) readLists() {
 	for i, k := range listKinds {
-		c.lists[i] = k.read(c.obj)
+		c.lists[i], c.odd[i] = k.read(c.obj)
 	}
 }
 
@@ -161,21 +170,23 @@ func entriesAs[T any](c *Customer, s Section, as func(Entry) T) []T {
 }
 
 // read splits the kind's list out of a record; a missing, null or malformed
-// list reads as empty, and an element that is not an object is skipped.
-func (k *ListKind) read(rec Object) []Entry {
+// list reads as empty, and an element that is not an object is set aside
+// (odd), to travel back untouched.
+func (k *ListKind) read(rec Object) (entries []Entry, odd []oddElement) {
 	raw, ok := rec.Raw(k.Member)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	elems, ok := scanArray(raw)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	out := make([]Entry, 0, len(elems))
 	seen := map[string]int{}
-	for _, el := range elems {
+	for at, el := range elems {
 		var o Object
 		if len(el) == 0 || el[0] != '{' || o.scan(el) != nil {
+			odd = append(odd, oddElement{at: at, raw: el})
 			continue
 		}
 		e := Entry{obj: o, raw: el, Values: make([]string, len(k.Fields)), Names: make([]string, len(k.Fields))}
@@ -189,7 +200,7 @@ func (k *ListKind) read(rec Object) []Entry {
 		e.Ref = refOf(e.ID, len(out), seen)
 		out = append(out, e)
 	}
-	return out
+	return out, odd
 }
 
 // refOf names an entry so an edited row can point back at exactly it.

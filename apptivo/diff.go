@@ -40,9 +40,6 @@ type Field struct {
 	// Clears are members that no longer fit once this value changes, and the
 	// value they are reset to (a state's code once the state is retyped).
 	Clears []Member
-	// Resets are other fields of the entry that are emptied when this one
-	// changes and they did not: a state belongs to its country.
-	Resets []string
 }
 
 // Member is one member of a JSON object, its value as raw JSON.
@@ -82,8 +79,9 @@ var listKinds = [...]*ListKind{
 			{Key: "state", Content: true, Clears: []Member{{"stateCode", json.RawMessage(`""`)}}},
 			{Key: "zipCode", Content: true},
 			// Apptivo's numeric country id is unknown to us for a new country, and
-			// the old state does not belong to it: both go.
-			{Key: "countryCode", NameKey: "countryName", Clears: []Member{{"countryId", json.RawMessage(`null`)}}, Resets: []string{"state"}},
+			// the old state's code does not belong to it: both go. (The state's
+			// name is the desk's to clear, in the form, where people see it.)
+			{Key: "countryCode", NameKey: "countryName", Clears: []Member{{"countryId", json.RawMessage(`null`)}, {"stateCode", json.RawMessage(`""`)}}},
 		},
 		New: []Member{
 			{"addressAttributeId", json.RawMessage(`"address_section_attr_id"`)},
@@ -227,12 +225,25 @@ type Plan struct {
 	// Update is the call to send: the touched sections whose values still
 	// differ from the fresh record. Nil when nothing is left to write.
 	Update *Update
-	// Resets are values the desk emptied because they no longer fit another
-	// change (a state whose country changed), for telling the person.
-	Resets []Reset
 	// Changes say what each section of Update was and becomes, in update
 	// order: for the history, its undo, and telling people what changed.
 	Changes []SectionChange
+}
+
+// Unlike lists the sections of the update whose values in c (the record
+// Apptivo answered with) differ from what the update wrote.
+func (p *Plan) Unlike(c *Customer) []Section {
+	var out []Section
+	for _, sc := range p.Changes {
+		after := make([][]string, len(sc.After))
+		for i, v := range sc.After {
+			after[i] = v.Values
+		}
+		if fingerprintOf(sc.Section, after) != c.Fingerprint(sc.Section) {
+			out = append(out, sc.Section)
+		}
+	}
+	return out
 }
 
 // SectionChange is what one section was before an update and becomes after
@@ -251,14 +262,6 @@ type SectionChange struct {
 type Values struct {
 	Values []string `json:"v"`
 	Names  []string `json:"n,omitempty"`
-}
-
-// Reset is one value emptied by the desk: field Key of row Row of a section.
-type Reset struct {
-	Section Section
-	Row     int
-	Key     string
-	Was     string
 }
 
 // BuildUpdate decides a save against a freshly read record.
@@ -333,13 +336,12 @@ func BuildUpdate(fresh *Customer, e Edit) (*Plan, error) {
 			k := kindOf(s)
 			for _, le := range e.Lists {
 				if le.Section == s {
-					from, resets, err := k.apply(&next, fresh.lists[k.index], le.Rows)
+					from, err := k.apply(&next, fresh.lists[k.index], fresh.odd[k.index], le.Rows)
 					if err != nil {
 						return nil, err
 					}
-					p.Resets = append(p.Resets, resets...)
 					p.Changes = append(p.Changes, SectionChange{Section: s,
-						Before: valuesOf(fresh.lists[k.index]), After: valuesOf(k.read(next)), From: from})
+						Before: valuesOf(fresh.lists[k.index]), After: valuesOf(entriesOf(k, next)), From: from})
 				}
 			}
 			u.Attributes = append(u.Attributes, Attribute{Name: k.Attribute, ID: k.AttributeID})
@@ -384,11 +386,31 @@ func bind(fresh []Entry, used []bool, ref string) int {
 // every member the desk doesn't know) or, when unchanged, passed on byte for
 // byte; new ones are built from scratch; entries no row points at go to the
 // section's remove list, as received.
-func (k *ListKind) apply(next *Object, fresh []Entry, rows []Row) (from []int, resets []Reset, err error) {
+func (k *ListKind) apply(next *Object, fresh []Entry, odd []oddElement, rows []Row) (from []int, err error) {
 	used := make([]bool, len(fresh))
+	binding := make([]int, len(rows))
+	for i, r := range rows {
+		binding[i] = bind(fresh, used, r.Ref)
+	}
+	// A new row holding what an entry the person removed holds (the number
+	// removed and typed again, to change its type) is that entry, edited:
+	// removing it and adding it anew would let Apptivo's matching of the
+	// remove list take the new one too.
+	for i, r := range rows {
+		if binding[i] >= 0 || k.Blank(r.Values) {
+			continue
+		}
+		for j, e := range fresh {
+			if !used[j] && k.sameContent(e.Values, r.Values) {
+				used[j], binding[i] = true, j
+				break
+			}
+		}
+	}
 	out := make([]json.RawMessage, 0, len(rows))
-	for _, r := range rows {
-		j := bind(fresh, used, r.Ref)
+	var kept []keptEntry
+	for i, r := range rows {
+		j := binding[i]
 		if j < 0 && k.Blank(r.Values) {
 			continue
 		}
@@ -399,11 +421,13 @@ func (k *ListKind) apply(next *Object, fresh []Entry, rows []Row) (from []int, r
 		)
 		if j >= 0 {
 			e, stored = fresh[j].obj.Clone(), fresh[j].Values
+			kept = append(kept, keptEntry{id: fresh[j].ID, values: r.Values})
 		} else {
 			for _, m := range k.New {
 				e.SetRaw(m.Key, m.Value)
 			}
 			stored, changed = make([]string, len(k.Fields)), true
+			kept = append(kept, keptEntry{values: r.Values})
 		}
 		for i, f := range k.Fields {
 			if SameText(stored[i], r.Values[i]) {
@@ -411,18 +435,7 @@ func (k *ListKind) apply(next *Object, fresh []Entry, rows []Row) (from []int, r
 			}
 			changed = true
 			if err := k.set(&e, f, r, i); err != nil {
-				return nil, nil, err
-			}
-			for _, key := range f.Resets {
-				ri := k.FieldIndex(key)
-				if ri < 0 || stored[ri] == "" || !SameText(stored[ri], r.Values[ri]) {
-					continue // empty already, or the person retyped it
-				}
-				rr := Row{Values: make([]string, len(k.Fields))}
-				if err := k.set(&e, k.Fields[ri], rr, ri); err != nil {
-					return nil, nil, err
-				}
-				resets = append(resets, Reset{Section: k.Section, Row: len(out), Key: key, Was: stored[ri]})
+				return nil, err
 			}
 		}
 		from = append(from, j)
@@ -432,9 +445,16 @@ func (k *ListKind) apply(next *Object, fresh []Entry, rows []Row) (from []int, r
 		}
 		raw, err := e.MarshalJSON()
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		out = append(out, raw)
+	}
+	if err := k.distinct(fresh, used, kept); err != nil {
+		return nil, err
+	}
+	for _, o := range odd {
+		at := min(o.at, len(out))
+		out = slices.Insert(out, at, o.raw)
 	}
 	var removed []json.RawMessage
 	for i, e := range fresh {
@@ -453,7 +473,67 @@ func (k *ListKind) apply(next *Object, fresh []Entry, rows []Row) (from []int, r
 	if old, ok := next.Raw(k.RemoveMember); len(removed) > 0 || (ok && !isEmptyArray(old)) {
 		next.SetRaw(k.RemoveMember, joinArray(removed))
 	}
-	return from, resets, nil
+	return from, nil
+}
+
+// keptEntry is an entry the update keeps (or adds): its id, if it has one,
+// and its values.
+type keptEntry struct {
+	id     string
+	values []string
+}
+
+// sameContent reports whether two entries hold the same content values
+// (phone number, email address, address lines) as far as a person can tell.
+func (k *ListKind) sameContent(a, b []string) bool {
+	for i, f := range k.Fields {
+		if f.Content && !SameText(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// AmbiguousRemovalError refuses an update whose remove list Apptivo could
+// not tell from an entry the update keeps: Apptivo matches removals by id
+// and value (an id may repeat, and a blank value matches any entry with the
+// id), so removing one would remove the other too.
+type AmbiguousRemovalError struct {
+	Section       Section
+	Removed, Kept []string // the two entries' values
+}
+
+func (e *AmbiguousRemovalError) Error() string {
+	return fmt.Sprintf("apptivo: removing an entry of %s would remove a kept one too", e.Section)
+}
+
+// distinct checks that every removed entry stands apart from every kept one
+// the way Apptivo matches them (see the simulator's section.same): two
+// entries with ids collide when the ids are equal and their content is the
+// same or either's is blank; without an id, equal content collides.
+func (k *ListKind) distinct(fresh []Entry, used []bool, kept []keptEntry) error {
+	for j, r := range fresh {
+		if used[j] {
+			continue
+		}
+		for _, c := range kept {
+			var collide bool
+			if r.ID != "" && c.id != "" {
+				collide = r.ID == c.id && (k.Blank(r.Values) || k.Blank(c.values) || k.sameContent(r.Values, c.values))
+			} else {
+				collide = !k.Blank(r.Values) && k.sameContent(r.Values, c.values)
+			}
+			if collide {
+				return &AmbiguousRemovalError{Section: k.Section, Removed: r.Values, Kept: c.values}
+			}
+		}
+	}
+	return nil
+}
+
+func entriesOf(k *ListKind, rec Object) []Entry {
+	entries, _ := k.read(rec)
+	return entries
 }
 
 func valuesOf(entries []Entry) []Values {
@@ -498,16 +578,21 @@ func (k *ListKind) set(e *Object, f Field, r Row, i int) error {
 
 // SameText reports whether an edited value is the stored one as far as a
 // person can tell: white space around it does not count, and neither do line
-// breaks, which browsers strip from single-line inputs before sending them.
+// breaks, which browsers strip from single-line inputs before sending them,
+// nor a NUL a browser turned into U+FFFD.
 func SameText(a, b string) bool {
 	return normalText(a) == normalText(b)
 }
 
 func normalText(s string) string {
-	if strings.ContainsAny(s, "\r\n") {
+	if strings.ContainsAny(s, "\r\n\x00") {
 		s = strings.Map(func(r rune) rune {
-			if r == '\r' || r == '\n' {
+			switch r {
+			case '\r', '\n':
 				return -1
+			case 0:
+				// HTML has no NUL: a browser sends a stored one back as U+FFFD.
+				return '\uFFFD'
 			}
 			return r
 		}, s)

@@ -71,6 +71,13 @@ type before func(l *listInput, i int) (values []string, existing bool)
 // costs no Apptivo call; stored values that were left alone are never held
 // to today's rules. Invalid UTF-8 is refused wherever it is.
 func (in *contactInput) precheck(r rules) map[string]string {
+	for _, l := range in.Lists {
+		if l.TooMany {
+			// Keyed to the list's add button, which the summary links to.
+			return map[string]string{"add-" + l.Kind.name: l.Kind.legend + ": this form holds more than " +
+				strconv.Itoa(maxRowsOfKind) + ", which the desk cannot save at once. Change them in Apptivo itself."}
+		}
+	}
 	return in.check(r, nil, func(l *listInput, i int) ([]string, bool) {
 		row := l.Rows[i]
 		return row.Was, row.Was != nil
@@ -81,9 +88,20 @@ func (in *contactInput) precheck(r rules) map[string]string {
 // what differs from the entry a row points at is checked, whatever the
 // browser claimed the row held before.
 func (in *contactInput) recheck(fresh *apptivo.Customer, sections []apptivo.Section, r rules) map[string]string {
+	// A ref binds once, as in the update: a second row naming the same
+	// entry becomes a new entry, so it is checked as one.
+	claimed := map[*rowKind]map[string]bool{}
 	return in.check(r, sections, func(l *listInput, i int) ([]string, bool) {
+		row := l.Rows[i]
+		if row.isNew() || claimed[l.Kind][row.Ref] {
+			return nil, false
+		}
 		for _, e := range fresh.Entries(l.Kind.list.Section) {
-			if e.Ref == l.Rows[i].Ref && !l.Rows[i].isNew() {
+			if e.Ref == row.Ref {
+				if claimed[l.Kind] == nil {
+					claimed[l.Kind] = map[string]bool{}
+				}
+				claimed[l.Kind][row.Ref] = true
 				return e.Values, true
 			}
 		}

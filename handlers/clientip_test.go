@@ -4,6 +4,9 @@ import (
 	"net"
 	"net/http/httptest"
 	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
 )
 
 func TestClientIPIsTheRightmostAddressNotAProxy(t *testing.T) {
@@ -43,5 +46,26 @@ func TestClientIPIsTheRightmostAddressNotAProxy(t *testing.T) {
 	}
 	if got := clientIP(nil)(httptest.NewRequest("GET", "/", nil)); got != "192.0.2.1" {
 		t.Errorf("without proxies: %q, want the socket address", got)
+	}
+}
+
+func TestSignInBucketsAreBounded(t *testing.T) {
+	s := newLimiterStore(rate.Every(time.Minute), 1, 3)
+	for _, k := range []string{"a", "b", "c", "d"} {
+		if ok, _ := s.Allow(k); !ok {
+			t.Fatalf("%s: first attempt refused", k)
+		}
+	}
+	if s.lru.Len() != 3 {
+		t.Fatalf("%d buckets kept, want at most 3", s.lru.Len())
+	}
+	if ok, _ := s.Allow("d"); ok {
+		t.Error("d's second attempt within the minute was allowed")
+	}
+	if clientKey("2001:db8:1:2::1") != clientKey("2001:db8:1:2:ffff::9") || clientKey("2001:db8:1:3::1") == clientKey("2001:db8:1:2::1") {
+		t.Error("IPv6 clients are counted by /64")
+	}
+	if clientKey("192.0.2.7") != "192.0.2.7" {
+		t.Error("IPv4 clients are counted by address")
 	}
 }

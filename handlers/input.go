@@ -13,14 +13,17 @@ import (
 // Limits for what a person may type. Apptivo documents none; these keep
 // values sane for every screen that shows them.
 const (
-	maxNameLen    = 200
-	maxPhoneLen   = 40
-	maxEmailLen   = 254
-	maxLineLen    = 200
-	maxCityLen    = 100
-	maxStateLen   = 100
-	maxZipLen     = 20
-	maxRowsOfKind = 200
+	maxNameLen  = 200
+	maxPhoneLen = 40
+	maxEmailLen = 254
+	maxLineLen  = 200
+	maxCityLen  = 100
+	maxStateLen = 100
+	maxZipLen   = 20
+	// maxRowsOfKind bounds how many rows of one kind a form may post; the
+	// body limit bounds the whole form anyway. A record with more entries
+	// than this can be read but not saved from the form (tooMany says so).
+	maxRowsOfKind = 1000
 )
 
 // sectionInput is what one section form posted, and what it means for a
@@ -73,6 +76,9 @@ type contactInput struct {
 	Lists       []listInput // one per row kind, in rowKinds order
 	Fingerprint string      // one fingerprint per list section, joined by "."
 	Add         string      // a row kind's name: add a blank row of it instead of saving
+	// Cleared says which values the desk emptied because they no longer fit
+	// the person's change (see clearMisfits), for telling them.
+	Cleared []string
 }
 
 // listInput is the rows of one kind as posted.
@@ -82,6 +88,9 @@ type listInput struct {
 	// Missing marks a list whose rows did not (fully) arrive: it is treated
 	// as not on the form, never as "remove everything".
 	Missing bool
+	// TooMany marks a list with more rows than the desk takes: its save is
+	// refused, never taken for "no changes".
+	TooMany bool
 }
 
 // rowInput is one row as posted.
@@ -114,14 +123,44 @@ func (in *contactInput) list(k *rowKind) *listInput {
 	return nil
 }
 
+// clearMisfits empties values that no longer fit a change the person made —
+// the old country's state once the country changed — unless they changed
+// them too, so the form shows, the preview lists and the save sends one
+// consistent row, and saving again finds nothing left to do.
+func (in *contactInput) clearMisfits() {
+	for _, l := range in.Lists {
+		for i, row := range l.Rows {
+			if row.Was == nil || row.skipped(l.Kind) {
+				continue
+			}
+			for fi, f := range l.Kind.fields {
+				if len(f.resets) == 0 || !changed(row.Values[fi], row.Was[fi]) {
+					continue
+				}
+				for _, name := range f.resets {
+					ri := slices.IndexFunc(l.Kind.fields, func(g rowField) bool { return g.name == name })
+					if ri < 0 || changed(row.Values[ri], row.Was[ri]) || strings.TrimSpace(row.Values[ri]) == "" {
+						continue
+					}
+					in.Cleared = append(in.Cleared, "The "+strings.ToLower(l.Kind.fields[ri].label)+" of "+strings.ToLower(l.Kind.item)+" "+
+						strconv.Itoa(i+1)+" ("+strings.TrimSpace(row.Values[ri])+") was cleared because its "+strings.ToLower(f.label)+" changed.")
+					row.Values[ri] = ""
+				}
+			}
+		}
+	}
+}
+
 func bindContact(v url.Values) *contactInput {
 	in := &contactInput{Fingerprint: v.Get("fingerprint"), Add: v.Get("add")}
 	for _, k := range rowKinds {
 		l := listInput{Kind: k}
 		n, err := strconv.Atoi(v.Get(k.name + ".count"))
-		if err != nil || n < 0 || n > maxRowsOfKind {
-			l.Missing = true
-			n = 0
+		switch {
+		case err != nil || n < 0:
+			l.Missing, n = true, 0
+		case n > maxRowsOfKind:
+			l.Missing, l.TooMany, n = true, true, 0
 		}
 		for i := range n {
 			r := rowInput{Ref: v.Get(k.inputName(i, "ref")), Remove: v.Get(k.inputName(i, "remove")) != "", Values: make([]string, len(k.fields))}
@@ -138,6 +177,7 @@ func bindContact(v url.Values) *contactInput {
 		}
 		in.Lists = append(in.Lists, l)
 	}
+	in.clearMisfits()
 	return in
 }
 
@@ -222,7 +262,7 @@ func (in *contactInput) rebase(fresh *apptivo.Customer, touched []apptivo.Sectio
 			in.Lists[i] = now.Lists[i]
 			continue
 		}
-		rebind(in.Lists[i].Rows, fresh.Entries(l.Kind.list.Section))
+		in.Lists[i].Rows = rebind(in.Lists[i].Rows, fresh.Entries(l.Kind.list.Section))
 	}
 	in.Fingerprint = now.Fingerprint
 }
@@ -231,34 +271,67 @@ func (in *contactInput) rebase(fresh *apptivo.Customer, touched []apptivo.Sectio
 // that the conflict view makes the fresh record their baseline. Refs name
 // entries of the record the form was first read from; after a colleague's
 // change the same ref may name another entry (ids repeat, positions move).
-// A row keeps an entry with its id that still holds what the form first
-// showed; otherwise its entry was changed or removed meanwhile, and the row
-// becomes new ("mine over theirs" replaces the colleague's version) rather
-// than take over another entry and its hidden members.
-func rebind(rows []rowInput, fresh []apptivo.Entry) {
+// In turn:
+//  1. rows the person left as they were keep an entry with their id that
+//     still holds exactly that (so an untouched twin keeps its own entry);
+//  2. edited or removed rows keep such an entry likewise;
+//  3. a row left over keeps the one remaining entry with its id, changed
+//     by the colleague too; among several, it cannot tell which.
+//
+// An edited row left without an entry becomes new ("mine over theirs"
+// replaces the colleague's version); a removal left without one is dropped,
+// for its entry is gone or was changed beyond telling — and unbound entries
+// are removed anyway when "mine" is saved.
+func rebind(rows []rowInput, fresh []apptivo.Entry) []rowInput {
 	used := make([]bool, len(fresh))
-	for i := range rows {
+	bound := make([]bool, len(rows))
+	claim := func(i int, ok func(e apptivo.Entry) bool) {
 		r := &rows[i]
-		if r.isNew() {
-			continue
-		}
 		id := apptivo.IDOfRef(r.Ref)
-		pick := slices.IndexFunc(fresh, func(e apptivo.Entry) bool { return e.ID == id && sameValues(e.Values, r.Was) })
-		for pick >= 0 && used[pick] {
-			next := slices.IndexFunc(fresh[pick+1:], func(e apptivo.Entry) bool { return e.ID == id && sameValues(e.Values, r.Was) })
-			if next < 0 {
-				pick = -1
-				break
+		for j, e := range fresh {
+			if !used[j] && e.ID == id && ok(e) {
+				used[j], bound[i] = true, true
+				r.Ref, r.Was = e.Ref, slices.Clone(e.Values)
+				return
 			}
-			pick += 1 + next
 		}
-		if pick < 0 {
-			r.Ref, r.Was, r.Labels = "", nil, nil
-			continue
-		}
-		used[pick] = true
-		r.Ref, r.Was = fresh[pick].Ref, slices.Clone(fresh[pick].Values)
 	}
+	untouched := func(r rowInput) bool { return !r.Remove && sameValues(r.Values, r.Was) }
+	for pass := range 3 {
+		for i := range rows {
+			r := rows[i]
+			if r.isNew() || bound[i] || (pass == 0 && !untouched(r)) {
+				continue
+			}
+			switch pass {
+			case 0, 1:
+				claim(i, func(e apptivo.Entry) bool { return sameValues(e.Values, r.Was) })
+			case 2:
+				id := apptivo.IDOfRef(r.Ref)
+				left := 0
+				for j, e := range fresh {
+					if !used[j] && e.ID == id && id != "" {
+						left++
+					}
+				}
+				if left == 1 {
+					claim(i, func(apptivo.Entry) bool { return true })
+				}
+			}
+		}
+	}
+	out := rows[:0]
+	for i, r := range rows {
+		switch {
+		case r.isNew() || bound[i]:
+		case r.Remove:
+			continue
+		default:
+			r.Ref, r.Was, r.Labels = "", nil, nil
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func sameValues(a, b []string) bool {

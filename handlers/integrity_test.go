@@ -479,3 +479,35 @@ func TestSaveMineOverTheirsNeverTakesOverATwin(t *testing.T) {
 		t.Errorf("removed %v", removed)
 	}
 }
+
+// Apptivo answering a save with a record that holds the written section
+// otherwise than it was sent: saved, but the person is told to look.
+func TestAnswerUnlikeWhatWasSentIsPointedOut(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	id := int64(1000001)
+	_, form := e.openForm(id, "name", true)
+	e.sim.Fail(apptivotest.Failure{Mode: apptivotest.FailOddAnswer, Action: "update", Times: 1,
+		Body: `{"customer":{"customerId":1000001,"customerName":"NORTHWIND RENAMED","version":9}}`})
+	form.Set("name", "Northwind Renamed")
+	res := e.saveForm(id, "name", form, true)
+	if res.status != http.StatusOK || !strings.Contains(res.text("#live"), "Apptivo now holds the customer name otherwise than you sent") {
+		t.Fatalf("%d %q", res.status, res.text("#live"))
+	}
+}
+
+// A list with more rows than the desk takes is refused with a message,
+// never taken for "no changes".
+func TestTooManyRowsIsRefusedNotIgnored(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	id := int64(1000001)
+	_, form := e.openForm(id, "contact", true)
+	e.sim.ResetRequests()
+	form.Set("phone.count", "5000")
+	form.Set("email.0.address", "changed@northwind-logistics.example")
+	res := e.saveForm(id, "contact", form, true)
+	if res.status != http.StatusUnprocessableEntity || len(e.sim.Requests()) != 0 || !strings.Contains(res.text(`[data-testid=error-summary]`), "cannot save at once") {
+		t.Fatalf("%d, %d calls, %q", res.status, len(e.sim.Requests()), res.text(`[data-testid=error-summary]`))
+	}
+}

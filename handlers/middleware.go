@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"container/list"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
-	"time"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -189,15 +191,16 @@ func userOf(c echo.Context) *auth.User { return auth.UserFrom(c.Request().Contex
 
 func clientOf(c echo.Context) *apptivo.Client { return auth.ClientFrom(c.Request().Context()) }
 
-// loginRateLimit slows down key guessing: a token bucket per client address.
+// loginRateLimit slows down key guessing: a token bucket per client. An
+// IPv6 client is one /64 (a home or office gets a whole one, so a fresh
+// address per attempt must not mean a fresh allowance), and the buckets are
+// bounded so a flood of addresses costs no more than maxLimiters of them.
 func loginRateLimit(limit rate.Limit, burst int) echo.MiddlewareFunc {
-	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-		Rate: limit, Burst: burst, ExpiresIn: 10 * time.Minute,
-	})
+	store := newLimiterStore(limit, burst, maxLimiters)
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: store,
 		IdentifierExtractor: func(c echo.Context) (string, error) {
-			return c.RealIP(), nil
+			return clientKey(c.RealIP()), nil
 		},
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			return echo.NewHTTPError(http.StatusTooManyRequests, "Too many sign-in attempts. Wait a minute, then try again.")
@@ -206,4 +209,59 @@ func loginRateLimit(limit rate.Limit, burst int) echo.MiddlewareFunc {
 			return echo.NewHTTPError(http.StatusForbidden, "Sign-in is not possible from this address.")
 		},
 	})
+}
+
+// maxLimiters bounds the sign-in buckets kept at once.
+const maxLimiters = 10_000
+
+// clientKey is what the sign-in limit counts by: an IPv4 address, or the
+// /64 an IPv6 address belongs to.
+func clientKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Unmap().Is4() {
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
+// limiterStore is a bounded set of token buckets: when full, the least
+// recently used one is forgotten (which only ever makes its client's next
+// attempt more lenient, never locks anyone out).
+type limiterStore struct {
+	limit rate.Limit
+	burst int
+	max   int
+
+	mu    sync.Mutex
+	byKey map[string]*list.Element // → *limiterEntry
+	lru   *list.List               // front = most recently used
+}
+
+type limiterEntry struct {
+	key string
+	lim *rate.Limiter
+}
+
+func newLimiterStore(limit rate.Limit, burst, max int) *limiterStore {
+	return &limiterStore{limit: limit, burst: burst, max: max, byKey: map[string]*list.Element{}, lru: list.New()}
+}
+
+// Allow implements middleware.RateLimiterStore.
+func (s *limiterStore) Allow(key string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	el, ok := s.byKey[key]
+	if ok {
+		s.lru.MoveToFront(el)
+	} else {
+		if s.lru.Len() >= s.max {
+			oldest := s.lru.Back()
+			delete(s.byKey, oldest.Value.(*limiterEntry).key)
+			s.lru.Remove(oldest)
+		}
+		el = s.lru.PushFront(&limiterEntry{key: key, lim: rate.NewLimiter(s.limit, s.burst)})
+		s.byKey[key] = el
+	}
+	return el.Value.(*limiterEntry).lim.Allow(), nil
 }

@@ -54,9 +54,9 @@ type formState struct {
 func (a *app) presentSave(c echo.Context, id string, in sectionInput, res saveResult, form url.Values) error {
 	switch res.outcome {
 	case outcomeSaved, outcomeUnchanged:
-		return a.saved(c, in.card(), res.fresh, res.notice())
+		return a.saved(c, in.card(), res.fresh, res.notice(in))
 	case outcomeInvalid:
-		return a.showForm(c, http.StatusUnprocessableEntity, in, formState{Errors: res.errors}, res.fresh)
+		return a.showForm(c, http.StatusUnprocessableEntity, in, formState{Errors: res.errors, Problem: res.problem}, res.fresh)
 	case outcomeConflict:
 		return a.showForm(c, http.StatusConflict, in, formState{Conflict: res.fresh}, res.fresh)
 	case outcomeBusy:

@@ -59,6 +59,7 @@ func TestPreviewSaysWhatSaveWillChange(t *testing.T) {
 		"Phone added: +1 312 555 0188",
 		"Email address removed: " + contact.Get("email.1.address"),
 		"Address 1: City Chicago → Evanston",
+		"Address 1: State Illinois → (empty)", // it belonged to the old country
 		"Address 1: Country United States → Canada",
 	}
 	if got := p.lines(`#contact-preview`); !reflect.DeepEqual(got, want) {

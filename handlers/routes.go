@@ -70,6 +70,9 @@ func New(cfg Config) (*echo.Echo, error) {
 
 	app := &app{cfg: cfg, configs: newConfigCache(cfg.ConfigTTL), saves: newKeyedMutex(), countries: newCountryList()}
 	e.HTTPErrorHandler = app.handleError
+	// Security headers first of all, so that answers made before routing (the
+	// canonical-id redirect, a body too large) carry them too.
+	e.Pre(securityHeaders(cfg.HTTPSOnly))
 	e.Pre(canonicalCustomerPath)
 
 	e.Use(middleware.RequestID())
@@ -82,7 +85,6 @@ func New(cfg Config) (*echo.Echo, error) {
 		},
 	}))
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
-	e.Use(securityHeaders(cfg.HTTPSOnly))
 	e.Use(middleware.ContextTimeout(cfg.RequestTimeout))
 	e.Use(crossOriginProtection())
 

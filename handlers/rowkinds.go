@@ -47,6 +47,10 @@ type rowField struct {
 	unique    func(ck *checker, value string) string
 	duplicate string
 	badPick   string // the error when a picker's value is not on offer
+	// resets are fields of the row that no longer fit once this one changes,
+	// and are emptied unless the person changed them too: a state belongs
+	// to its country.
+	resets []string
 }
 
 type picker int
@@ -100,7 +104,7 @@ var rowKinds = []*rowKind{
 			{name: "city", label: "City", input: "text", inline: true, summary: "City", limit: maxCityLen},
 			{name: "state", label: "State", input: "text", inline: true, summary: "State", limit: maxStateLen},
 			{name: "zip", label: "ZIP code", input: "text", inline: true, summary: "ZIP code", limit: maxZipLen},
-			{name: "country", label: "Country", pick: pickCountry, summary: "Country", badPick: "Choose a country from the list."},
+			{name: "country", label: "Country", pick: pickCountry, summary: "Country", badPick: "Choose a country from the list.", resets: []string{"state"}},
 		},
 		types: func(cfg *apptivo.Config) []apptivo.Type { return cfg.AddressTypes },
 		show: func(v, n []string) views.ReadItem {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/customerdesk/desk/apptivo"
@@ -25,18 +24,35 @@ const (
 // saveResult is the decision of one save, for present.go to show.
 type saveResult struct {
 	outcome outcome
-	errors  map[string]string // outcomeInvalid
+	errors  map[string]string // outcomeInvalid: by field
+	problem string            // outcomeInvalid: about the whole form
 	fresh   *apptivo.Customer // the record now: theirs on a conflict, the saved one after a save
 	err     error             // outcomeFailed: what Apptivo did
 	plan    *apptivo.Plan     // what was (or would have been) written
+	// unlike are the written sections Apptivo's answer holds otherwise
+	// than they were sent: saved, but not as the person saw it.
+	unlike []apptivo.Section
 }
 
 // notice is what a person is told after a save that went through.
-func (r saveResult) notice() string {
+func (r saveResult) notice(in sectionInput) string {
 	if r.outcome == outcomeUnchanged {
 		return "No changes to save."
 	}
-	return "Saved." + resetNotice(r.plan.Resets)
+	msg := "Saved."
+	if len(r.unlike) > 0 {
+		var names []string
+		for _, s := range r.unlike {
+			names = append(names, sectionWords(s))
+		}
+		msg = "Saved, but Apptivo now holds the " + strings.Join(names, " and ") + " otherwise than you sent them: check them below."
+	}
+	if c, ok := in.(*contactInput); ok {
+		for _, note := range c.Cleared {
+			msg += " " + note
+		}
+	}
+	return msg
 }
 
 // save is the one save flow: check, read fresh, refuse to overwrite a
@@ -59,6 +75,10 @@ func (a *app) save(ctx context.Context, client *apptivo.Client, id string, in se
 		return saveResult{outcome: outcomeFailed, err: err}
 	}
 	plan, err := apptivo.BuildUpdate(fresh, in.edit(r))
+	var amb *apptivo.AmbiguousRemovalError
+	if errors.As(err, &amb) {
+		return saveResult{outcome: outcomeInvalid, problem: ambiguousRemoval(amb), fresh: fresh}
+	}
 	if err != nil {
 		return saveResult{outcome: outcomeFailed, err: err}
 	}
@@ -78,19 +98,24 @@ func (a *app) save(ctx context.Context, client *apptivo.Client, id string, in se
 	if err != nil {
 		return saveResult{outcome: outcomeFailed, err: err, plan: plan}
 	}
-	return saveResult{outcome: outcomeSaved, fresh: updated, plan: plan}
+	return saveResult{outcome: outcomeSaved, fresh: updated, plan: plan, unlike: plan.Unlike(updated)}
 }
 
-// resetNotice tells the person about values the desk emptied because they
-// no longer fitted their change.
-func resetNotice(resets []apptivo.Reset) string {
-	var b strings.Builder
-	for _, r := range resets {
-		if r.Key == "state" {
-			b.WriteString(" The state of address " + strconv.Itoa(r.Row+1) + " (" + r.Was + ") was cleared because its country changed.")
-		}
+// sectionWords names a section for a sentence: "customer name", "phone numbers".
+func sectionWords(s apptivo.Section) string {
+	if k := kindOf(s); k != nil {
+		return strings.ToLower(k.legend)
 	}
-	return b.String()
+	return "customer name"
+}
+
+// ambiguousRemoval explains a removal the desk refused to send.
+func ambiguousRemoval(e *apptivo.AmbiguousRemovalError) string {
+	k := kindOf(e.Section)
+	item := strings.ToLower(k.item)
+	removed, kept := k.entryText(apptivo.Values{Values: e.Removed}), k.entryText(apptivo.Values{Values: e.Kept})
+	return "Nothing was sent: removing the " + item + " “" + shown(removed) + "” would also remove “" + shown(kept) +
+		"”, which you keep, because Apptivo tells them apart only by an id they share. Remove both, or correct them in Apptivo itself."
 }
 
 func attributeNames(u *apptivo.Update) string {

@@ -271,7 +271,7 @@ func (p *person) fill(form url.Values, kind string, seq int) Attempt {
 func classify(status int, doc *goquery.Document) (Outcome, string) {
 	live := strings.Join(strings.Fields(doc.Find("#live").Text()), " ")
 	switch {
-	case status == http.StatusOK && strings.HasPrefix(live, "Saved."):
+	case status == http.StatusOK && strings.HasPrefix(live, "Saved"):
 		return Saved, live
 	case status == http.StatusOK && live == "No changes to save.":
 		return NoChange, live
