@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/customerdesk/desk/apptivo"
@@ -268,6 +270,9 @@ type browser struct {
 	consoleMu  sync.Mutex
 	console    []string
 	pageErrors []string // uncaught exceptions and CSP violations
+	dialogs    []string // "confirm: …", "beforeunload: …", in order
+	// dismiss makes the next dialogs answer "Cancel"; by default they are accepted.
+	dismiss atomic.Bool
 }
 
 // newBrowser starts Chromium (a fresh profile) and opens a tab. It is closed
@@ -323,9 +328,31 @@ func (e *env) newBrowser(opts ...browserOption) *browser {
 		}
 	}
 	go b.collectConsole()
+	go b.answerDialogs()
 	t.Cleanup(b.saveArtifactsOnFailure)
 	t.Cleanup(b.checkPageErrors)
 	return b
+}
+
+// answerDialogs notes every dialog the page opens (confirm, beforeunload)
+// and answers it: accepted, unless dismiss is set.
+func (b *browser) answerDialogs() {
+	for d, err := range chromedp.Events(b.ctx, page.JavascriptDialogOpening) {
+		if err != nil {
+			return
+		}
+		b.consoleMu.Lock()
+		b.dialogs = append(b.dialogs, string(d.Type)+": "+d.Message)
+		b.consoleMu.Unlock()
+		_, _ = chromedp.Call(b.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: !b.dismiss.Load()})
+	}
+}
+
+// dialogsSeen returns the dialogs the page opened so far.
+func (b *browser) dialogsSeen() []string {
+	b.consoleMu.Lock()
+	defer b.consoleMu.Unlock()
+	return slices.Clone(b.dialogs)
 }
 
 // collectConsole keeps console messages and uncaught exceptions, shown when

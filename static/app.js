@@ -59,6 +59,66 @@
     }
   });
 
+  // Unsaved changes: a section form that holds something other than what it
+  // first showed asks before its changes are thrown away — leaving the page,
+  // closing the tab, Cancel, Esc. A form being sent never asks, and a saved
+  // one is gone from the page.
+  function differs(form) {
+    var orig = form.querySelector("input[name=name_orig]");
+    if (orig) {
+      var name = form.querySelector("input[name=name]");
+      return !!name && name.value.trim() !== orig.value.trim();
+    }
+    var rows = form.querySelectorAll(".row");
+    for (var i = 0; i < rows.length; i++) {
+      var row = rows[i];
+      var remove = row.querySelector("input[type=checkbox][name$='.remove']");
+      if (remove && remove.checked) return true;
+      var was = row.querySelectorAll("input[type=hidden][name*='.was.']");
+      if (was.length === 0) {
+        // A new row counts once something is typed into it.
+        var typed = row.querySelectorAll("input:not([type=hidden]):not([type=checkbox])");
+        for (var j = 0; j < typed.length; j++) if (typed[j].value.trim() !== "") return true;
+        continue;
+      }
+      for (var k = 0; k < was.length; k++) {
+        var field = form.querySelector("[name='" + was[k].name.replace(".was.", ".") + "']");
+        if (field && field.value.trim() !== was[k].value.trim()) return true;
+      }
+    }
+    return false;
+  }
+  function unsaved() {
+    var forms = document.querySelectorAll("form[data-section-form]");
+    for (var i = 0; i < forms.length; i++) if (differs(forms[i])) return true;
+    return false;
+  }
+  var sending = false;
+  document.addEventListener("submit", function () { sending = true; });
+  document.addEventListener("htmx:after:request", function (evt) {
+    // The desk sends the browser elsewhere on purpose (a sign-in that ended
+    // keeps the form as a draft): let it go without asking.
+    var res = evt.detail && evt.detail.ctx && evt.detail.ctx.response;
+    sending = !!(res && res.headers && (res.headers.get("HX-Redirect") || res.headers.get("HX-Location")));
+  });
+  window.addEventListener("pageshow", function () { sending = false; });
+  window.addEventListener("beforeunload", function (evt) {
+    if (sending || !unsaved()) return;
+    evt.preventDefault();
+    evt.returnValue = "";
+  });
+  // Cancel (and "Use their version") on a changed form asks first; this
+  // listens before htmx does, so a "no" stops the swap.
+  document.addEventListener("click", function (evt) {
+    var cancel = evt.target.closest && evt.target.closest("[data-cancel]");
+    var form = cancel && cancel.closest("form[data-section-form]");
+    if (!form || !differs(form)) return;
+    if (!window.confirm("Discard your unsaved changes to this section?")) {
+      evt.preventDefault();
+      evt.stopImmediatePropagation();
+    }
+  }, true);
+
   // Esc inside an open section form cancels it.
   document.addEventListener("keydown", function (evt) {
     if (evt.key !== "Escape") return;
