@@ -22,6 +22,7 @@ import (
 	"github.com/customerdesk/desk/auth"
 	"github.com/customerdesk/desk/handlers"
 	"github.com/customerdesk/desk/static"
+	"github.com/customerdesk/desk/store"
 	"github.com/customerdesk/desk/views"
 )
 
@@ -34,9 +35,9 @@ func main() {
 	}
 }
 
-// build makes every dependency of the desk from the configuration, and the
-// router on top of them.
-func build(cfg config, logger *slog.Logger) (*echo.Echo, error) {
+// build makes every dependency of the desk from the configuration and the
+// opened database, and the router on top of them.
+func build(cfg config, db store.DB, logger *slog.Logger) (*echo.Echo, error) {
 	client, err := apptivo.NewClient(apptivo.WithBaseURL(cfg.ApptivoBaseURL), apptivo.WithTimeout(cfg.ApptivoTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("APPTIVO_BASE_URL: %w", err)
@@ -46,7 +47,7 @@ func build(cfg config, logger *slog.Logger) (*echo.Echo, error) {
 		IdleTimeout:     cfg.IdleTimeout,
 		AbsoluteTimeout: cfg.AbsoluteTimeout,
 		SecureAlways:    cfg.SecureCookies,
-		MaxSessions:     cfg.MaxSessions,
+		Store:           sessionStore{db: db, now: time.Now},
 		Logger:          logger,
 	})
 	if err != nil {
@@ -80,6 +81,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	logger := slog.New(handler)
 
+	if err := prepareDataDir(cfg.DataDir); err != nil {
+		return err
+	}
+	if cfg.SessionKey, err = sessionKey(cfg, logger); err != nil {
+		return err
+	}
+	db, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	stopSweeper := startSweeper(db, cfg, logger)
+	defer stopSweeper() // before db.Close
+
 	var servers []*http.Server
 	if cfg.Demo {
 		sim := apptivotest.New()
@@ -93,7 +108,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		servers = append(servers, simSrv)
 		cfg.ApptivoBaseURL = "http://" + simLn.Addr().String()
 	}
-	router, err := build(cfg, logger)
+	router, err := build(cfg, db, logger)
 	if err != nil {
 		return err
 	}
