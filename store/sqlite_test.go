@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -134,6 +135,28 @@ func TestSQLiteHistoryQueriesUseIndexes(t *testing.T) {
 		all := strings.Join(plan, "; ")
 		if !strings.Contains(all, wantIndex) || strings.Contains(all, "TEMP B-TREE FOR ORDER BY") {
 			t.Errorf("%s\n  plan: %s\n  want %s and no sort", query, all, wantIndex)
+		}
+	}
+}
+
+// The database and its WAL files are readable by this user only.
+func TestSQLiteFilesArePrivate(t *testing.T) {
+	dir := t.TempDir()
+	db, err := OpenSQLite(t.Context(), filepath.Join(dir, "desk.db"), SQLiteOptions{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.CreateSession(t.Context(), session("a", time.Now(), time.Hour, true)); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "desk.db*"))
+	if len(names) < 2 {
+		t.Fatalf("files: %v, want the database and its WAL", names)
+	}
+	for _, name := range names {
+		if fi, err := os.Stat(name); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, %v; want 0600", name, fi.Mode().Perm(), err)
 		}
 	}
 }
