@@ -54,13 +54,15 @@ type SQLiteOptions struct {
 // busy_timeout and BEGIN IMMEDIATE (_txlock) are only for what is outside
 // this process's control: checkpoints, and anyone else opening the file.
 //
-// The save locks (WithLock) are in-process: one desk per SQLite file. Several
-// desks share a PostgreSQL database instead.
+// The save locks (WithLock) are in-process: one desk per SQLite file, which
+// OpenSQLite enforces with a lock on a companion file (path + "-lock").
+// Several desks share a PostgreSQL database instead.
 type SQLite struct {
 	name  string // the file, for messages
 	w, r  *sql.DB
 	now   func() time.Time
 	locks keyedLocks
+	held  *os.File // the lock on the file's -lock companion, while open
 }
 
 var _ DB = (*SQLite)(nil)
@@ -74,6 +76,28 @@ func OpenSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLite, 
 	if path == "" || strings.ContainsRune(path, '?') || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("store: OpenSQLite needs a plain file path without '?' (got %q)", path)
 	}
+	// The save locks are in this process, so two desks on one file could
+	// both pass a conflict check: the second one is refused.
+	held, err := lockFile(path + "-lock")
+	if errors.Is(err, errInUse) {
+		return nil, fmt.Errorf("store: %s is in use by another desk (one desk per SQLite file)", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: opening %s: %w", path, err)
+	}
+	s, err := openSQLite(ctx, path, opts)
+	if err != nil {
+		held.Close()
+		return nil, err
+	}
+	s.held = held
+	return s, nil
+}
+
+// errInUse is lockFile's answer when another process holds the lock.
+var errInUse = errors.New("in use")
+
+func openSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLite, error) {
 	// The file holds sessions (sealed keys among them): readable by this
 	// user only. SQLite gives its -wal and -shm files the same mode.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
@@ -170,7 +194,11 @@ func (s *SQLite) Close() error {
 	// optimize keeps the query planner's statistics current; cheap when
 	// there is nothing to do.
 	_, _ = s.w.Exec("PRAGMA optimize")
-	return errors.Join(s.r.Close(), s.w.Close())
+	err := errors.Join(s.r.Close(), s.w.Close())
+	if s.held != nil {
+		err = errors.Join(err, s.held.Close())
+	}
+	return err
 }
 
 // ms is the stored form of a time: Unix milliseconds, UTC.
