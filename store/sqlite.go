@@ -58,7 +58,6 @@ type SQLiteOptions struct {
 // OpenSQLite enforces with a lock on a companion file (path + "-lock").
 // Several desks share a PostgreSQL database instead.
 type SQLite struct {
-	name  string // the file, for messages
 	w, r  *sql.DB
 	now   func() time.Time
 	locks keyedLocks
@@ -140,7 +139,7 @@ func openSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLite, 
 	}
 	r.SetMaxOpenConns(opts.Readers)
 	r.SetMaxIdleConns(opts.Readers)
-	s := &SQLite{name: path, w: w, r: r, now: opts.Now}
+	s := &SQLite{w: w, r: r, now: opts.Now}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
