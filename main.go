@@ -91,7 +91,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			logger.Warn("closing the database failed", "err", err)
+		}
+	}()
 	stopSweeper := startSweeper(db, cfg, logger)
 	defer stopSweeper() // before db.Close
 
