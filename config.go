@@ -2,7 +2,6 @@ package main
 
 import (
 	"cmp"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -27,7 +26,8 @@ type config struct {
 	ApptivoBaseURL  string
 	ApptivoTimeout  time.Duration // cap on one Apptivo call
 	Demo            bool
-	SessionKey      []byte
+	DataDir         string // the SQLite file and the generated session key live here
+	SessionKey      []byte // from SESSION_KEY; nil means DataDir's session.key (see sessionKey)
 	IdleTimeout     time.Duration
 	AbsoluteTimeout time.Duration
 	SecureCookies   bool
@@ -37,12 +37,15 @@ type config struct {
 	LogLevel        slog.Level
 	LogJSON         bool
 	TrustedProxies  []*net.IPNet
+	// HistoryRetention is how long change history is kept; 0 keeps it
+	// forever.
+	HistoryRetention time.Duration
 
 	// Not read from the environment; here so every value has one home.
-	ConfigTTL   time.Duration // how long Apptivo's type lists are cached per key pair
-	BodyLimit   string        // largest request body
-	PageSize    int           // search results per page
-	MaxSessions int           // sessions kept at most
+	ConfigTTL  time.Duration // how long Apptivo's type lists are cached per key pair
+	BodyLimit  string        // largest request body
+	PageSize   int           // search results per page
+	SweepEvery time.Duration // how often expired sessions (and history past retention) are deleted
 }
 
 // defaultConfig is every setting's default.
@@ -51,6 +54,7 @@ func defaultConfig() config {
 		Addr:            "127.0.0.1:8080",
 		ApptivoBaseURL:  apptivo.DefaultBaseURL,
 		ApptivoTimeout:  30 * time.Second,
+		DataDir:         "./data",
 		IdleTimeout:     auth.DefaultIdleTimeout,
 		AbsoluteTimeout: auth.DefaultAbsoluteTimeout,
 		DefaultRegion:   "US",
@@ -60,7 +64,7 @@ func defaultConfig() config {
 		ConfigTTL:       30 * time.Minute,
 		BodyLimit:       "256K",
 		PageSize:        25,
-		MaxSessions:     auth.DefaultMaxSessions,
+		SweepEvery:      10 * time.Minute,
 	}
 }
 
@@ -125,14 +129,27 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 			bad("LOGIN_ATTEMPTS_PER_MINUTE", errors.New("must be a whole number of at least 1"))
 		}
 	}
+	cfg.DataDir = cmp.Or(env("DATA_DIR"), cfg.DataDir)
+	if strings.ContainsRune(cfg.DataDir, '?') {
+		bad("DATA_DIR", errors.New("must be a directory path without '?'"))
+	}
+	// Without SESSION_KEY the key is DATA_DIR's (see sessionKey): sessions
+	// outlive a restart only if the key does.
 	if key := env("SESSION_KEY"); key != "" {
 		if cfg.SessionKey, err = decodeKey(key); err != nil {
 			bad("SESSION_KEY", err)
 		}
-	} else {
-		// Sessions live in memory, so a key made at start loses nothing.
-		cfg.SessionKey = make([]byte, 32)
-		_, _ = rand.Read(cfg.SessionKey)
+	}
+	if v := env("HISTORY_RETENTION"); v != "" && v != "0" {
+		d, err := time.ParseDuration(v)
+		if err == nil && d != 0 && d < 24*time.Hour {
+			err = errors.New("must be 0 (keep forever) or at least 24h, e.g. 2160h for 90 days")
+		}
+		if err != nil {
+			bad("HISTORY_RETENTION", err)
+		} else {
+			cfg.HistoryRetention = d
+		}
 	}
 	for _, cidr := range strings.FieldsFunc(env("TRUSTED_PROXIES"), func(r rune) bool { return r == ',' || r == ' ' }) {
 		_, n, err := net.ParseCIDR(cidr)

@@ -22,6 +22,7 @@ import (
 	"github.com/customerdesk/desk/auth"
 	"github.com/customerdesk/desk/handlers"
 	"github.com/customerdesk/desk/static"
+	"github.com/customerdesk/desk/store"
 	"github.com/customerdesk/desk/views"
 )
 
@@ -41,9 +42,9 @@ type desk struct {
 	sessions *auth.Manager
 }
 
-// build makes every dependency of the desk from the configuration, and the
-// router on top of them.
-func build(cfg config, logger *slog.Logger) (*desk, error) {
+// build makes every dependency of the desk from the configuration and the
+// opened database, and the router on top of them.
+func build(cfg config, db store.DB, logger *slog.Logger) (*desk, error) {
 	client, err := apptivo.NewClient(apptivo.WithBaseURL(cfg.ApptivoBaseURL), apptivo.WithTimeout(cfg.ApptivoTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("APPTIVO_BASE_URL: %w", err)
@@ -53,7 +54,7 @@ func build(cfg config, logger *slog.Logger) (*desk, error) {
 		IdleTimeout:     cfg.IdleTimeout,
 		AbsoluteTimeout: cfg.AbsoluteTimeout,
 		SecureAlways:    cfg.SecureCookies,
-		MaxSessions:     cfg.MaxSessions,
+		Store:           sessionStore{db: db, now: time.Now},
 		Logger:          logger,
 	})
 	if err != nil {
@@ -91,6 +92,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	logger := slog.New(handler)
 
+	if err := prepareDataDir(cfg.DataDir); err != nil {
+		return err
+	}
+	if cfg.SessionKey, err = sessionKey(cfg, logger); err != nil {
+		return err
+	}
+	db, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			logger.Warn("closing the database failed", "err", err)
+		}
+	}()
+	stopSweeper := startSweeper(db, cfg, logger)
+	defer stopSweeper() // before db.Close
+
 	var servers []*http.Server
 	if cfg.Demo {
 		sim := apptivotest.New()
@@ -104,7 +123,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		servers = append(servers, simSrv)
 		cfg.ApptivoBaseURL = "http://" + simLn.Addr().String()
 	}
-	d, err := build(cfg, logger)
+	d, err := build(cfg, db, logger)
 	if err != nil {
 		return err
 	}

@@ -3,12 +3,23 @@ package main
 import (
 	"bufio"
 	"context"
+	"database/sql"
+	"errors"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/customerdesk/desk/apptivo/apptivotest"
+	"github.com/customerdesk/desk/store"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -28,6 +39,8 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		"REQUEST_TIMEOUT":           "-3s",
 		"COOKIE_SECURE":             "sometimes",
 		"TRUSTED_PROXIES":           "10.0.0.1",
+		"HISTORY_RETENTION":         "1h",
+		"DATA_DIR":                  "data?mode=memory",
 	}
 	for name, value := range cases {
 		_, err := loadConfig(nil, envOf(map[string]string{name: value}), io.Discard)
@@ -53,40 +66,91 @@ func TestDefaultsAndFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Addr != "127.0.0.1:9999" || cfg.ApptivoBaseURL != "https://api.apptivo.com" || cfg.Demo ||
-		cfg.IdleTimeout != 30*time.Minute || cfg.AbsoluteTimeout != 8*time.Hour || len(cfg.SessionKey) != 32 {
+		cfg.IdleTimeout != 30*time.Minute || cfg.AbsoluteTimeout != 8*time.Hour || cfg.SessionKey != nil ||
+		cfg.DataDir != "./data" || cfg.HistoryRetention != 0 || cfg.SweepEvery != 10*time.Minute {
 		t.Fatalf("%+v", cfg)
 	}
 	key := strings.Repeat("ab", 32)
-	cfg, err = loadConfig(nil, envOf(map[string]string{"SESSION_KEY": key, "APPTIVO_DEMO": "1"}), io.Discard)
-	if err != nil || len(cfg.SessionKey) != 32 || !cfg.Demo {
+	cfg, err = loadConfig(nil, envOf(map[string]string{"SESSION_KEY": key, "APPTIVO_DEMO": "1", "DATA_DIR": "/var/lib/desk", "HISTORY_RETENTION": "2160h"}), io.Discard)
+	if err != nil || len(cfg.SessionKey) != 32 || !cfg.Demo || cfg.DataDir != "/var/lib/desk" || cfg.HistoryRetention != 90*24*time.Hour {
 		t.Fatalf("%v %+v", err, cfg)
 	}
+	for _, forever := range []string{"0", "0s", ""} {
+		cfg, err = loadConfig(nil, envOf(map[string]string{"HISTORY_RETENTION": forever}), io.Discard)
+		if err != nil || cfg.HistoryRetention != 0 {
+			t.Errorf("HISTORY_RETENTION=%q: %v, %v", forever, cfg.HistoryRetention, err)
+		}
+	}
+}
+
+// runningDesk is a desk started by run, as the binary starts it.
+type runningDesk struct {
+	url  string
+	stop func() error // cancels run's context and waits for it to return
+	mu   sync.Mutex
+	log  strings.Builder // everything run printed
+}
+
+func (d *runningDesk) output() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.log.String()
+}
+
+// startDesk runs the desk in demo mode on a free loopback port with env,
+// and waits for it to listen.
+func startDesk(t *testing.T, env map[string]string) *runningDesk {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-demo", "1"}, envOf(env), pw)
+		pw.Close()
+	}()
+	d := &runningDesk{}
+	listening := make(chan string, 1)
+	go func() {
+		lines := bufio.NewScanner(pr)
+		for lines.Scan() {
+			d.mu.Lock()
+			d.log.WriteString(lines.Text() + "\n")
+			d.mu.Unlock()
+			if rest, ok := strings.CutPrefix(lines.Text(), "Customer desk on "); ok {
+				listening <- strings.Fields(rest)[0]
+			}
+		}
+		close(listening)
+	}()
+	var stopped bool
+	d.stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(20 * time.Second):
+			return errors.New("run did not stop")
+		}
+	}
+	t.Cleanup(func() { _ = d.stop() })
+	addr, ok := <-listening
+	if !ok {
+		t.Fatalf("run printed no address; it said:\n%s\nand returned %v", d.output(), d.stop())
+	}
+	d.url = addr
+	return d
 }
 
 // TestRunDemoServesAndShutsDown starts the real binary's run() in demo mode,
 // waits for it to listen, checks the portal answers, then stops it.
 func TestRunDemoServesAndShutsDown(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-demo", "1"}, envOf(nil), pw)
-		pw.Close()
-	}()
-	lines := bufio.NewScanner(pr)
-	var addr string
-	for lines.Scan() {
-		if rest, ok := strings.CutPrefix(lines.Text(), "Customer desk on "); ok {
-			addr = strings.Fields(rest)[0]
-			break
-		}
-	}
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	if addr == "" {
-		t.Fatal("run printed no address")
-	}
+	d := startDesk(t, map[string]string{"DATA_DIR": t.TempDir()})
 	for _, path := range []string{"/healthz", "/login"} {
-		resp, err := http.Get(addr + path)
+		resp, err := http.Get(d.url + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,14 +163,126 @@ func TestRunDemoServesAndShutsDown(t *testing.T) {
 			t.Error("demo mode must show its banner and keys")
 		}
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("shutdown: %v", err)
+	if err := d.stop(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+}
+
+// browser is an HTTP client with cookies that does not follow redirects.
+func browser(t *testing.T) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// get fetches url (as htmx when htmx is set) and returns the status, the
+// Location header and the body.
+func get(t *testing.T, c *http.Client, url string, htmx bool) (int, string, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if htmx {
+		req.Header.Set("HX-Request", "true")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location"), string(body)
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// signInDemo signs c in on the desk at base with the demo keys.
+func signInDemo(t *testing.T, c *http.Client, base string) {
+	t.Helper()
+	_, _, page := get(t, c, base+"/login", false)
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the sign-in page has no _csrf field")
+	}
+	resp, err := c.PostForm(base+"/login", url.Values{
+		"_csrf": {html.UnescapeString(m[1])}, "email": {"alice.sales@example.com"},
+		"apiKey": {apptivotest.DemoKeys.APIKey}, "accessKey": {apptivotest.DemoKeys.AccessKey},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Fatalf("sign-in: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// Stopping the desk and starting a new one on the same DATA_DIR keeps
+// everyone signed in: the sessions are in the database and the key that
+// signs their cookies and seals their keys is in DATA_DIR.
+func TestRestartKeepsTheSignIn(t *testing.T) {
+	env := map[string]string{"DATA_DIR": t.TempDir()}
+	first := startDesk(t, env)
+	c := browser(t)
+	if status, to, _ := get(t, c, first.url+"/customers", false); status != http.StatusSeeOther || !strings.HasPrefix(to, "/login") {
+		t.Fatalf("before signing in: %d to %q, want the sign-in page", status, to)
+	}
+	signInDemo(t, c, first.url)
+	edit := "/customers/1000001/name/edit"
+	if status, _, body := get(t, c, first.url+edit, true); status != http.StatusOK || !strings.Contains(body, "Northwind") {
+		t.Fatalf("the name form: %d", status)
+	}
+	if err := first.stop(); err != nil {
+		t.Fatalf("stopping: %v", err)
+	}
+	if _, err := http.Get(first.url + "/healthz"); err == nil {
+		t.Fatal("the first desk still answers")
+	}
+
+	second := startDesk(t, env) // another port; cookies are per host, not port
+	for _, path := range []string{"/customers", edit} {
+		status, to, _ := get(t, c, second.url+path, path == edit)
+		if status != http.StatusOK {
+			t.Errorf("%s after the restart: %d to %q, want 200 (still signed in)", path, status, to)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not stop")
+	}
+	if strings.Contains(second.output(), "generated a session key") {
+		t.Error("the second start made a new session key")
+	}
+	if err := second.stop(); err != nil {
+		t.Fatalf("stopping: %v", err)
+	}
+
+	// Another DATA_DIR is another desk: nobody is signed in there.
+	third := startDesk(t, map[string]string{"DATA_DIR": t.TempDir()})
+	if status, _, _ := get(t, c, third.url+"/customers", false); status != http.StatusSeeOther {
+		t.Errorf("on another DATA_DIR: %d, want a redirect to sign in", status)
+	}
+}
+
+// A desk refuses to start on a database a newer desk migrated.
+func TestRunRefusesANewerSchema(t *testing.T) {
+	dir := t.TempDir()
+	d := startDesk(t, map[string]string{"DATA_DIR": dir})
+	if err := d.stop(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", filepath.Join(dir, databaseFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = raw.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, true)`)
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = run(t.Context(), []string{"-addr", "127.0.0.1:0", "-demo", "1"}, envOf(map[string]string{"DATA_DIR": dir}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "schema 999") || !strings.Contains(err.Error(), "upgrade the desk or point DATA_DIR elsewhere") {
+		t.Fatalf("run = %v", err)
 	}
 }
 
@@ -115,11 +291,16 @@ func TestRunDemoServesAndShutsDown(t *testing.T) {
 // http.Client). apptivo's TestTimeoutSettingGovernsBeyondTheTransportDefaults
 // shows the client keeps to it.
 func TestApptivoTimeoutReachesTheClient(t *testing.T) {
-	cfg, err := loadConfig(nil, envOf(map[string]string{"APPTIVO_TIMEOUT": "38s"}), io.Discard)
+	cfg, err := loadConfig(nil, envOf(map[string]string{"APPTIVO_TIMEOUT": "38s", "SESSION_KEY": strings.Repeat("ab", 32)}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := build(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "desk.db"), store.SQLiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	d, err := build(cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -27,6 +28,20 @@ var ErrBusy = errors.New("store: busy")
 // ErrSchemaTooNew is returned by Open when the database was migrated by a
 // newer desk than this one: it refuses to run on a schema it does not know.
 var ErrSchemaTooNew = errors.New("store: the database schema is newer than this desk")
+
+// SchemaTooNewError is the error Is(ErrSchemaTooNew): it names the database
+// and both schema versions.
+type SchemaTooNewError struct {
+	Database   string // the file, or the server and database name
+	Have, Know int64  // the database's schema version; the newest this desk knows
+}
+
+func (e *SchemaTooNewError) Error() string {
+	return fmt.Sprintf("store: %s was migrated by a newer desk (schema %d, this desk knows %d)", e.Database, e.Have, e.Know)
+}
+
+// Is makes errors.Is(err, ErrSchemaTooNew) hold.
+func (e *SchemaTooNewError) Is(target error) bool { return target == ErrSchemaTooNew }
 
 // Session is one session record: the encoded session data, which the store
 // never looks into, and what it needs to expire sessions without decoding
@@ -74,13 +89,35 @@ type Change struct {
 	Resolution bool
 }
 
+// check refuses a change no history should hold.
+func (c Change) check() error {
+	switch {
+	case c.CustomerID == "" || c.Email == "":
+		return errors.New("store: a change needs a CustomerID and an Email")
+	case c.Outcome != Saved && c.Outcome != Refused && c.Outcome != Unknown && c.Outcome != Kept:
+		return fmt.Errorf("store: a change needs an Outcome (got %q)", c.Outcome)
+	}
+	return nil
+}
+
+// MaxLimit is the most changes one Changes call returns.
+const MaxLimit = 200
+
 // Query selects changes, newest first.
 type Query struct {
 	CustomerID string    // "" for every customer
 	Email      string    // "" for everyone
 	From, To   time.Time // zero for open-ended; To is exclusive
 	Before     int64     // only changes with a smaller ID (paging); 0 for the newest
-	Limit      int       // at most this many (the store caps it)
+	Limit      int       // at most this many; 0 (or above MaxLimit) means MaxLimit
+}
+
+// limit is the number of changes q asks for, capped.
+func (q Query) limit() int {
+	if q.Limit <= 0 || q.Limit > MaxLimit {
+		return MaxLimit
+	}
+	return q.Limit
 }
 
 // Sessions keeps session records.
@@ -100,12 +137,15 @@ type Sessions interface {
 
 // History keeps the change history.
 type History interface {
-	// AddChange appends c and returns its ID.
+	// AddChange appends c and returns its ID (increasing, never reused). A
+	// zero At means now.
 	AddChange(ctx context.Context, c Change) (int64, error)
 	Change(ctx context.Context, id int64) (Change, error) // ErrNotFound
 	Changes(ctx context.Context, q Query) ([]Change, error)
 	// UndoneBy returns, for those of ids that a later change undid, the ID
-	// of the undoing change.
+	// of the undoing change: the newest one Apptivo applied (Outcome Saved).
+	// A refused or unanswered undo has not undone anything for certain, so
+	// the change can still be undone.
 	UndoneBy(ctx context.Context, ids []int64) (map[int64]int64, error)
 	// PruneChanges deletes changes older than before; it returns how many.
 	PruneChanges(ctx context.Context, before time.Time) (int, error)
@@ -115,7 +155,9 @@ type History interface {
 type Held interface {
 	// AddChange records a change while the lock is held (with PostgreSQL,
 	// in the transaction that holds it), so the history entry of a save is
-	// written in the same step that reports the outcome.
+	// written in the same step that reports the outcome. It is not given up
+	// when ctx is cancelled: what Apptivo did is recorded even when the
+	// browser has gone. After WithLock returns it fails.
 	AddChange(ctx context.Context, c Change) (int64, error)
 }
 

@@ -1,0 +1,191 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// changeColumns are the columns scanChange reads, in its order.
+const changeColumns = `id, at, email, key_print, customer_id, customer_name, sections, diff, outcome, reason, request_id, undo_of, resolution`
+
+// AddChange implements History. A zero At means now; UndoOf must name a
+// change the history holds.
+func (s *SQLite) AddChange(ctx context.Context, c Change) (int64, error) {
+	if err := c.check(); err != nil {
+		return 0, err
+	}
+	if c.At.IsZero() {
+		c.At = s.now()
+	}
+	sections, err := json.Marshal(nonNilStrings(c.Sections))
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = s.w.QueryRowContext(ctx,
+		`INSERT INTO changes (at, email, key_print, customer_id, customer_name, sections, diff, outcome, reason, request_id, undo_of, resolution)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		ms(c.At), c.Email, c.KeyPrint, c.CustomerID, c.CustomerName, string(sections), nonNil(c.Diff),
+		string(c.Outcome), c.Reason, c.RequestID, sql.NullInt64{Int64: c.UndoOf, Valid: c.UndoOf != 0}, c.Resolution,
+	).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("store: adding a change: %w", err)
+	}
+	return id, nil
+}
+
+// Change implements History.
+func (s *SQLite) Change(ctx context.Context, id int64) (Change, error) {
+	c, err := scanChange(s.r.QueryRowContext(ctx, `SELECT `+changeColumns+` FROM changes WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Change{}, ErrNotFound
+	}
+	if err != nil {
+		return Change{}, fmt.Errorf("store: reading change %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// Changes implements History. Each filter has an index of its own (see the
+// migration), and the order is by id so that paging with Before is exact.
+func (s *SQLite) Changes(ctx context.Context, q Query) ([]Change, error) {
+	var where []string
+	var args []any
+	if q.CustomerID != "" {
+		where, args = append(where, "customer_id = ?"), append(args, q.CustomerID)
+	}
+	if q.Email != "" {
+		where, args = append(where, "email = ?"), append(args, q.Email)
+	}
+	if !q.From.IsZero() {
+		where, args = append(where, "at >= ?"), append(args, ms(q.From))
+	}
+	if !q.To.IsZero() {
+		where, args = append(where, "at < ?"), append(args, ms(q.To))
+	}
+	if q.Before > 0 {
+		where, args = append(where, "id < ?"), append(args, q.Before)
+	}
+	filter := ""
+	if len(where) > 0 {
+		filter = ` WHERE ` + strings.Join(where, " AND ")
+	}
+	query := `SELECT ` + changeColumns + ` FROM changes` + filter + ` ORDER BY id DESC LIMIT ?`
+	if !q.From.IsZero() || !q.To.IsZero() {
+		// A date range comes from the at index in date order, so its ids
+		// need sorting: sort only the ids (the indexes hold them), then
+		// read the page's rows, rather than sort whole rows.
+		query = `SELECT ` + changeColumns + ` FROM changes WHERE id IN (SELECT id FROM changes` + filter +
+			` ORDER BY id DESC LIMIT ?) ORDER BY id DESC`
+	}
+	args = append(args, q.limit())
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: reading changes: %w", err)
+	}
+	defer rows.Close()
+	var out []Change
+	for rows.Next() {
+		c, err := scanChange(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: reading changes: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: reading changes: %w", err)
+	}
+	return out, nil
+}
+
+// undoneByChunk keeps one UndoneBy query well inside SQLite's limit on
+// parameters however many ids a caller asks about.
+const undoneByChunk = 500
+
+// UndoneBy implements History.
+func (s *SQLite) UndoneBy(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	for chunk := range slices.Chunk(ids, undoneByChunk) {
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, string(Saved))
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := s.r.QueryContext(ctx,
+			`SELECT undo_of, max(id) FROM changes WHERE outcome = ? AND undo_of IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) GROUP BY undo_of`,
+			args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: reading undos: %w", err)
+		}
+		for rows.Next() {
+			var of, by int64
+			if err := rows.Scan(&of, &by); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: reading undos: %w", err)
+			}
+			out[of] = by
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("store: reading undos: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// PruneChanges implements History. An entry that undid a pruned one keeps
+// its own record; its link to the pruned entry becomes 0.
+func (s *SQLite) PruneChanges(ctx context.Context, before time.Time) (int, error) {
+	n, err := affected(s.w.ExecContext(ctx, `DELETE FROM changes WHERE at < ?`, ms(before)))
+	if err != nil {
+		return 0, fmt.Errorf("store: pruning changes: %w", err)
+	}
+	return n, nil
+}
+
+// WithLock implements Locks with an in-process lock per key; the change a
+// holder records goes through the one writer like every other write.
+func (s *SQLite) WithLock(ctx context.Context, key string, wait time.Duration, fn func(h Held) error) error {
+	release, err := s.locks.acquire(ctx, key, wait)
+	if err != nil {
+		return err
+	}
+	defer release()
+	h := &heldLock{add: s.AddChange}
+	defer h.end()
+	return fn(h)
+}
+
+// rowScanner is a *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanChange(row rowScanner) (Change, error) {
+	var c Change
+	var at int64
+	var sections, outcome string
+	var undoOf sql.NullInt64
+	err := row.Scan(&c.ID, &at, &c.Email, &c.KeyPrint, &c.CustomerID, &c.CustomerName, &sections, &c.Diff,
+		&outcome, &c.Reason, &c.RequestID, &undoOf, &c.Resolution)
+	if err != nil {
+		return Change{}, err
+	}
+	if err := json.Unmarshal([]byte(sections), &c.Sections); err != nil {
+		return Change{}, fmt.Errorf("change %d: sections: %w", c.ID, err)
+	}
+	c.At, c.Outcome, c.UndoOf = fromMS(at), Outcome(outcome), undoOf.Int64
+	return c, nil
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
