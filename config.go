@@ -37,6 +37,9 @@ type config struct {
 	LogLevel        slog.Level
 	LogJSON         bool
 	TrustedProxies  []*net.IPNet
+	// AuthEmailHeader names the header in which a company sign-in proxy
+	// (one of TrustedProxies) says who the person is; "" for none.
+	AuthEmailHeader string
 	// HistoryRetention is how long change history is kept; 0 keeps it
 	// forever.
 	HistoryRetention time.Duration
@@ -159,6 +162,14 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, n)
 	}
+	if cfg.AuthEmailHeader = env("AUTH_EMAIL_HEADER"); cfg.AuthEmailHeader != "" {
+		switch {
+		case len(cfg.TrustedProxies) == 0:
+			bad("AUTH_EMAIL_HEADER", errors.New("needs TRUSTED_PROXIES: the header is believed only from the proxies listed there"))
+		case !validHeaderName(cfg.AuthEmailHeader):
+			bad("AUTH_EMAIL_HEADER", fmt.Errorf("%q is not a header name like X-Forwarded-Email", cfg.AuthEmailHeader))
+		}
+	}
 	if v := env("LOG_LEVEL"); v != "" {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			bad("LOG_LEVEL", err)
@@ -195,4 +206,14 @@ func decodeKey(s string) ([]byte, error) {
 		}
 	}
 	return nil, errors.New("must be at least 32 random bytes, hex or base64 encoded (e.g. openssl rand -hex 32)")
+}
+
+// validHeaderName reports whether s can name an HTTP header.
+func validHeaderName(s string) bool {
+	for _, r := range s {
+		if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return s != ""
 }

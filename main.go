@@ -69,8 +69,9 @@ func build(cfg config, db store.DB, logger *slog.Logger) (*desk, error) {
 		demoKeys = &views.DemoKeys{APIKey: apptivotest.DemoKeys.APIKey, AccessKey: apptivotest.DemoKeys.AccessKey}
 	}
 	router, err := handlers.New(handlers.Config{
-		Apptivo: client, Sessions: sessions, Assets: assets, Logger: logger,
-		Demo: cfg.Demo, DemoKeys: demoKeys, DefaultRegion: cfg.DefaultRegion, RequestTimeout: cfg.RequestTimeout,
+		Apptivo: client, Sessions: sessions, Assets: assets, Logger: logger, DB: db, Now: time.Now,
+		AuthEmailHeader: cfg.AuthEmailHeader,
+		Demo:            cfg.Demo, DemoKeys: demoKeys, DefaultRegion: cfg.DefaultRegion, RequestTimeout: cfg.RequestTimeout,
 		ConfigTTL: cfg.ConfigTTL, LoginPerMinute: cfg.LoginPerMinute, BodyLimit: cfg.BodyLimit, PageSize: cfg.PageSize,
 		HTTPSOnly: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies,
 	})

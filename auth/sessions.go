@@ -15,6 +15,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,6 +68,9 @@ type User struct {
 	Email       string
 	Credentials apptivo.Credentials
 	SignedInAt  time.Time
+	// KeyPrint is a keyed fingerprint of the key pair (hex): who did what,
+	// in the change history, without the keys.
+	KeyPrint string
 }
 
 // sessionData is everything a session holds. It is encoded once per change
@@ -541,7 +545,7 @@ func (m *Manager) Current(r *http.Request) (*User, bool) {
 		m.log.Debug("auth: stored credentials malformed")
 		return nil, false
 	}
-	return &User{Email: s.data.Email, Credentials: creds, SignedInAt: s.data.SignedInAt}, true
+	return &User{Email: s.data.Email, Credentials: creds, SignedInAt: s.data.SignedInAt, KeyPrint: hex.EncodeToString(s.data.KeyPrint)}, true
 }
 
 // SignOut deletes the session server-side, drafts and all, and expires the

@@ -36,6 +36,7 @@ import (
 	"github.com/customerdesk/desk/auth"
 	"github.com/customerdesk/desk/handlers"
 	"github.com/customerdesk/desk/static"
+	"github.com/customerdesk/desk/store"
 	"github.com/customerdesk/desk/views"
 )
 
@@ -120,8 +121,13 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "desk.db"), store.SQLiteOptions{Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
 	router, err := handlers.New(handlers.Config{
-		Apptivo: client, Sessions: sessions, Assets: assets, Logger: logger,
+		Apptivo: client, Sessions: sessions, Assets: assets, Logger: logger, DB: db, Now: e.clock.Now,
 		Demo: true, DemoKeys: &views.DemoKeys{APIKey: apptivotest.DemoKeys.APIKey, AccessKey: apptivotest.DemoKeys.AccessKey},
 		DefaultRegion: "US", RequestTimeout: 45 * time.Second, ConfigTTL: 30 * time.Minute, LoginPerMinute: 1000,
 		BodyLimit: "256K", PageSize: 25,

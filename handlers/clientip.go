@@ -18,14 +18,7 @@ import (
 // wrote can win. (Echo's ExtractIPFromXFFHeader returns the leftmost,
 // client-written entry when every address is trusted.)
 func clientIP(trusted []*net.IPNet) echo.IPExtractor {
-	isProxy := func(ip net.IP) bool {
-		for _, n := range trusted {
-			if n.Contains(ip) {
-				return true
-			}
-		}
-		return false
-	}
+	isProxy := func(ip net.IP) bool { return inRanges(trusted, ip) }
 	return func(r *http.Request) string {
 		direct := directIP(r)
 		if ip := net.ParseIP(direct); ip == nil || !isProxy(ip) {
@@ -65,4 +58,20 @@ func warnWideProxyRanges(log *slog.Logger, trusted []*net.IPNet) {
 				"and so escape the sign-in limit. List only the proxies' own addresses.", "range", n.String())
 		}
 	}
+}
+
+func inRanges(ranges []*net.IPNet, ip net.IP) bool {
+	for _, n := range ranges {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// fromTrustedProxy reports whether the request came straight from one of the
+// trusted proxies (its socket peer is one).
+func (a *app) fromTrustedProxy(r *http.Request) bool {
+	ip := net.ParseIP(directIP(r))
+	return ip != nil && inRanges(a.cfg.TrustedProxies, ip)
 }

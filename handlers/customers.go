@@ -86,7 +86,7 @@ func (a *app) showCustomer(c echo.Context) error {
 	if err != nil {
 		return a.apptivoFailure(c, err)
 	}
-	return a.customerPage(c, http.StatusOK, customerVM(cust), nil)
+	return a.customerPage(c, http.StatusOK, a.pageVM(c.Request().Context(), cust), nil)
 }
 
 // customerPage renders the whole customer page (with any live messages), or,
@@ -106,7 +106,7 @@ func (a *app) sectionView(k card) echo.HandlerFunc {
 		if err != nil {
 			return a.apptivoFailure(c, err)
 		}
-		v := customerVM(cust)
+		v := a.pageVM(c.Request().Context(), cust)
 		return a.customerPage(c, http.StatusOK, v, k.component(v))
 	}
 }

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +29,7 @@ import (
 	"github.com/customerdesk/desk/handlers"
 	"github.com/customerdesk/desk/handlers/soak"
 	"github.com/customerdesk/desk/static"
+	"github.com/customerdesk/desk/store"
 	"github.com/customerdesk/desk/views"
 )
 
@@ -43,6 +46,8 @@ type env struct {
 	clock  *clock
 	// sessions is the desk's session manager, to count what is kept.
 	sessions *auth.Manager
+	// db is the desk's store: the change history, for assertions.
+	db store.DB
 }
 
 // clock is the session clock, moved by tests to expire sign-ins.
@@ -78,15 +83,18 @@ func (l *lockedBuffer) String() string {
 
 // settings are what a test may change about the desk it gets.
 type settings struct {
-	ApptivoBaseURL string
-	ApptivoTimeout time.Duration
-	RequestTimeout time.Duration
-	SecureCookies  bool
-	LoginPerMinute int
-	Demo           bool
-	DemoKeys       *views.DemoKeys
-	TrustedProxies []*net.IPNet
-	MaxSessions    int
+	ApptivoBaseURL  string
+	ApptivoTimeout  time.Duration
+	RequestTimeout  time.Duration
+	SecureCookies   bool
+	LoginPerMinute  int
+	Demo            bool
+	DemoKeys        *views.DemoKeys
+	TrustedProxies  []*net.IPNet
+	MaxSessions     int
+	AuthEmailHeader string
+	// DB is the store to use; nil opens a fresh SQLite file.
+	DB store.DB
 }
 
 // built is a desk made from settings the way main makes one: the real
@@ -94,6 +102,7 @@ type settings struct {
 type built struct {
 	Echo     *echo.Echo
 	Sessions *auth.Manager
+	DB       store.DB
 }
 
 func buildDesk(t testing.TB, s settings, logger *slog.Logger, now func() time.Time) built {
@@ -112,15 +121,30 @@ func buildDesk(t testing.TB, s settings, logger *slog.Logger, now func() time.Ti
 	if err != nil {
 		t.Fatal(err)
 	}
+	db := s.DB
+	if db == nil {
+		db = openDB(t, now)
+	}
 	e, err := handlers.New(handlers.Config{
-		Apptivo: client, Sessions: sessions, Assets: assets, Logger: logger,
+		Apptivo: client, Sessions: sessions, Assets: assets, Logger: logger, DB: db, Now: now, AuthEmailHeader: s.AuthEmailHeader,
 		Demo: s.Demo, DemoKeys: s.DemoKeys, DefaultRegion: "US", RequestTimeout: s.RequestTimeout, ConfigTTL: 30 * time.Minute,
 		LoginPerMinute: s.LoginPerMinute, BodyLimit: "256K", PageSize: 25, HTTPSOnly: s.SecureCookies, TrustedProxies: s.TrustedProxies,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return built{Echo: e, Sessions: sessions}
+	return built{Echo: e, Sessions: sessions, DB: db}
+}
+
+// openDB opens a fresh SQLite store in a temp file, closed with the test.
+func openDB(t testing.TB, now func() time.Time) store.DB {
+	t.Helper()
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "desk.db"), store.SQLiteOptions{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
 }
 
 func newEnv(t testing.TB, tweaks ...func(*settings)) *env {
@@ -154,7 +178,7 @@ func newEnv(t testing.TB, tweaks ...func(*settings)) *env {
 	})
 	jar, _ := cookiejar.New(nil)
 	return &env{
-		t: t, sim: sim, simURL: simSrv.URL, app: app, logs: logs, clock: clk, sessions: built.Sessions,
+		t: t, sim: sim, simURL: simSrv.URL, app: app, logs: logs, clock: clk, sessions: built.Sessions, db: built.DB,
 		client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
 }
@@ -164,7 +188,7 @@ func newEnv(t testing.TB, tweaks ...func(*settings)) *env {
 func newEnvSharing(t *testing.T, e *env) *env {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	o := &env{t: t, sim: e.sim, simURL: e.simURL, app: e.app, logs: e.logs, clock: e.clock, sessions: e.sessions,
+	o := &env{t: t, sim: e.sim, simURL: e.simURL, app: e.app, logs: e.logs, clock: e.clock, sessions: e.sessions, db: e.db,
 		client: &http.Client{Jar: jar, CheckRedirect: e.client.CheckRedirect}}
 	o.get("/login")
 	p := o.post("/login", url.Values{"email": {"bob.colleague@example.com"}, "apiKey": {apptivotest.DemoKeys.APIKey}, "accessKey": {apptivotest.DemoKeys.AccessKey}}, false)
@@ -282,6 +306,16 @@ func (e *env) post(path string, form url.Values, hx bool) page {
 		f.Set("_csrf", e.csrf)
 	}
 	return e.do(http.MethodPost, path, f, hx)
+}
+
+// saveFormTo posts a form without htmx to path and follows the redirect.
+func (e *env) saveFormTo(path string, form url.Values) page {
+	e.t.Helper()
+	p := e.post(path, form, false)
+	if p.status == http.StatusSeeOther {
+		return e.follow(p)
+	}
+	return p
 }
 
 // follow GETs the Location of a redirect.

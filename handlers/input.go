@@ -45,6 +45,9 @@ type sectionInput interface {
 	rebase(fresh *apptivo.Customer, touched []apptivo.Section, r rules)
 	// preview is what Save would change, from the form alone.
 	preview(r rules) []apptivo.SectionChange
+	// resolving reports whether the form is a conflict view's: its save is
+	// a conflict resolution in the history.
+	resolving() bool
 }
 
 // nameInput is what the name form posted.
@@ -52,11 +55,15 @@ type nameInput struct {
 	Name        string // as typed
 	Original    string // the name as the form first showed it (the browser's word for it)
 	Fingerprint string // of the name as the form first showed it
+	Resolving   bool   // the form came from a conflict view
 }
 
 func bindName(v url.Values) *nameInput {
-	return &nameInput{Name: v.Get("name"), Original: v.Get("name_orig"), Fingerprint: v.Get("fingerprint")}
+	return &nameInput{Name: v.Get("name"), Original: v.Get("name_orig"), Fingerprint: v.Get("fingerprint"), Resolving: v.Get("resolving") != ""}
 }
+
+func (in *nameInput) resolving() bool    { return in.Resolving }
+func (in *contactInput) resolving() bool { return in.Resolving }
 
 // nameInputOf is the name form of a record, untouched.
 func nameInputOf(c *apptivo.Customer) *nameInput {
@@ -68,7 +75,7 @@ func (in *nameInput) edit(rules) apptivo.Edit {
 	return apptivo.Edit{Name: &apptivo.NameEdit{Value: in.Name, Seen: in.Fingerprint}}
 }
 func (in *nameInput) rebase(fresh *apptivo.Customer, _ []apptivo.Section, _ rules) {
-	in.Original, in.Fingerprint = fresh.Name(), fresh.Fingerprint(apptivo.SectionName)
+	in.Original, in.Fingerprint, in.Resolving = fresh.Name(), fresh.Fingerprint(apptivo.SectionName), true
 }
 
 // contactInput is what the contact details form posted: every list, row by row.
@@ -79,6 +86,8 @@ type contactInput struct {
 	// Cleared says which values the desk emptied because they no longer fit
 	// the person's change (see clearMisfits), for telling them.
 	Cleared []string
+	// Resolving marks a form that came from a conflict view.
+	Resolving bool
 }
 
 // listInput is the rows of one kind as posted.
@@ -152,7 +161,7 @@ func (in *contactInput) clearMisfits() {
 }
 
 func bindContact(v url.Values) *contactInput {
-	in := &contactInput{Fingerprint: v.Get("fingerprint"), Add: v.Get("add")}
+	in := &contactInput{Fingerprint: v.Get("fingerprint"), Add: v.Get("add"), Resolving: v.Get("resolving") != ""}
 	for _, k := range rowKinds {
 		l := listInput{Kind: k}
 		n, err := strconv.Atoi(v.Get(k.name + ".count"))
@@ -264,7 +273,7 @@ func (in *contactInput) rebase(fresh *apptivo.Customer, touched []apptivo.Sectio
 		}
 		in.Lists[i].Rows = rebind(in.Lists[i].Rows, fresh.Entries(l.Kind.list.Section))
 	}
-	in.Fingerprint = now.Fingerprint
+	in.Fingerprint, in.Resolving = now.Fingerprint, true
 }
 
 // rebind points the person's rows at the fresh entries they stand for, now

@@ -24,6 +24,15 @@ func (a *app) loginForm(c echo.Context) error {
 
 func (a *app) renderLogin(c echo.Context, status int, v views.Login) error {
 	v.DemoKeys = a.cfg.DemoKeys
+	if a.cfg.AuthEmailHeader != "" {
+		// The company's sign-in proxy says who this is; the field only shows it.
+		v.EmailFromProxy = true
+		if email, ok := a.proxyEmail(c.Request()); ok {
+			v.Email = email
+		} else if v.Error == "" {
+			v.Error = "Your company sign-in did not say who you are. Open the desk through the company sign-in page and try again."
+		}
+	}
 	v.CSRFToken = a.cfg.Sessions.LoginToken(c.Response(), c.Request())
 	return a.respond(c, status, func(l views.Layout) templ.Component { return views.LoginPage(l, v) }, "Sign in", nil)
 }
@@ -45,6 +54,13 @@ func (a *app) loginCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 
 func (a *app) login(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
+	if a.cfg.AuthEmailHeader != "" {
+		proxied, ok := a.proxyEmail(c.Request())
+		if !ok {
+			return a.renderLogin(c, http.StatusForbidden, views.Login{Next: safeNext(c.FormValue("next"))})
+		}
+		email = proxied
+	}
 	creds := apptivo.Credentials{APIKey: strings.TrimSpace(c.FormValue("apiKey")), AccessKey: strings.TrimSpace(c.FormValue("accessKey"))}
 	v := views.Login{Email: email, Next: safeNext(c.FormValue("next")), Field: map[string]string{}}
 
@@ -95,6 +111,20 @@ func (a *app) logout(c echo.Context) error {
 	}
 	_ = a.cfg.Sessions.AddFlash(c.Response(), c.Request(), "You are signed out.")
 	return redirect(c, routeLogin)
+}
+
+// proxyEmail is the email the company's sign-in proxy put in
+// AUTH_EMAIL_HEADER — believed only when the request came straight from one
+// of the TRUSTED_PROXIES, and only when it is one plain address.
+func (a *app) proxyEmail(r *http.Request) (string, bool) {
+	if a.cfg.AuthEmailHeader == "" || !a.fromTrustedProxy(r) {
+		return "", false
+	}
+	email := strings.TrimSpace(r.Header.Get(a.cfg.AuthEmailHeader))
+	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
+		return "", false
+	}
+	return email, true
 }
 
 // safeNext keeps post-sign-in redirects on this site: a local absolute path

@@ -141,6 +141,13 @@ func (a *app) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return redirect(c, loginURL(back))
 		}
+		if email, ok := a.proxyEmail(r); ok && !strings.EqualFold(email, auth.UserFrom(r.Context()).Email) {
+			// The company sign-in now says someone else is at this browser:
+			// the old sign-in is not theirs.
+			_ = a.cfg.Sessions.SignOut(c.Response(), r)
+			_ = a.cfg.Sessions.AddFlash(c.Response(), r, "Your company sign-in changed to "+email+". Sign in to the desk again with your own keys.")
+			return redirect(c, loginURL(pageOf(c)))
+		}
 		c.SetRequest(r)
 		return next(c)
 	}

@@ -14,12 +14,16 @@ import (
 // patterns and the functions below fill them in. Nothing else in the desk
 // glues a URL together.
 const (
-	routeHome      = "/"
-	routeLogin     = "/login"
-	routeLogout    = "/logout"
-	routeHealth    = "/healthz"
-	routeCustomers = "/customers"
-	routeCustomer  = routeCustomers + "/:id"
+	routeHome        = "/"
+	routeLogin       = "/login"
+	routeLogout      = "/logout"
+	routeHealth      = "/healthz"
+	routeCustomers   = "/customers"
+	routeCustomer    = routeCustomers + "/:id"
+	routeHistory     = routeCustomer + "/history"
+	routeUndo        = routeHistory + "/:change/undo"
+	routeActivity    = "/activity"
+	routeActivityCSV = "/activity.csv"
 )
 
 // route is the address of the card's read view (GET) and save (POST).
@@ -43,8 +47,25 @@ func cardAnchor(id string, k card) string { return customerURL(id) + "#" + strin
 func draftKey(id string, k card) string   { return k.saveRouteName() + ":" + id }
 func sectionLinks(id string, k card) views.SectionLinks {
 	return views.SectionLinks{Page: customerURL(id), Read: sectionURL(id, k), Edit: editURL(id, k), Save: sectionURL(id, k),
-		Preview: withID(k.previewRoute(), id)}
+		Preview: withID(k.previewRoute(), id), Theirs: withID(k.theirsRoute(), id)}
 }
+
+// historyURL is a page of a customer's history, older than before (0: newest).
+func historyURL(id string, before int64) string {
+	u := withID(routeHistory, id)
+	if before > 0 {
+		u += "?before=" + strconv.FormatInt(before, 10)
+	}
+	return u
+}
+
+// undoURL is where a change of a customer is undone.
+func undoURL(id string, change int64) string {
+	return strings.Replace(withID(routeUndo, id), ":change", strconv.FormatInt(change, 10), 1)
+}
+
+// theirsRoute is where a conflict view's "Use their version" posts.
+func (k card) theirsRoute() string { return k.route() + "/theirs" }
 
 // loginURL is the sign-in page, coming back to next afterwards.
 func loginURL(next string) string { return routeLogin + "?next=" + url.QueryEscape(safeNext(next)) }
@@ -65,7 +86,7 @@ func searchURL(q string, page int) string {
 }
 
 // links are the addresses every page's frame needs.
-var links = views.Links{Customers: routeCustomers, Login: routeLogin, Logout: routeLogout}
+var links = views.Links{Customers: routeCustomers, Activity: routeActivity, Login: routeLogin, Logout: routeLogout}
 
 // savedCard tells whether the matched route is a section save, and whose:
 // decided from the route table, never from the shape of the path.

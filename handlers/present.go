@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -61,7 +62,10 @@ func (a *app) presentSave(c echo.Context, id string, in sectionInput, res saveRe
 		return a.showForm(c, http.StatusConflict, in, formState{Conflict: res.fresh}, res.fresh)
 	case outcomeBusy:
 		return a.showForm(c, http.StatusConflict, in,
-			formState{Problem: "Another save of this section is still running. Wait a moment, then press Save again."}, nil)
+			formState{Problem: "Someone else is saving this section right now. Wait a moment, then press Save again."}, nil)
+	case outcomeUnrecorded:
+		return a.showForm(c, http.StatusInternalServerError, in, formState{Problem: "Apptivo saved your change, but the desk " +
+			"could not write it into its change history. Your change is in Apptivo; tell the desk team so the history can be mended."}, res.fresh)
 	}
 	a.logApptivo(c, res.err)
 	status, msg := saveTrouble(res.err)
@@ -85,7 +89,7 @@ func (a *app) showForm(c echo.Context, status int, in sectionInput, st formState
 			cust, _ = a.readCustomer(c)
 		}
 		if cust != nil {
-			v = customerVM(cust)
+			v = a.pageVM(c.Request().Context(), cust)
 		} else {
 			v = views.Customer{ID: id, Name: "Customer " + id}
 		}
@@ -103,7 +107,7 @@ func (a *app) showForm(c echo.Context, status int, in sectionInput, st formState
 	parts := []templ.Component{in.card().component(v), views.LiveRegion(live, true)}
 	if st.Conflict != nil {
 		// The meta line should name whoever saved meanwhile.
-		parts = append(parts, views.MetaLine(customerVM(st.Conflict).Meta, true))
+		parts = append(parts, views.MetaLine(a.pageVM(c.Request().Context(), st.Conflict).Meta, true))
 	}
 	return a.customerPage(c, status, v, fragments(parts...), live...)
 }
@@ -114,7 +118,7 @@ func (a *app) place(c echo.Context, v *views.Customer, id string, in sectionInpu
 	switch in := in.(type) {
 	case *nameInput:
 		form := &views.NameForm{
-			CustomerID: id, Links: sectionLinks(id, cardName), CSRFToken: csrf, Preview: changeLines(in.preview(rules{})), Fingerprint: in.Fingerprint, Name: in.Name, Original: in.Original,
+			Resolving: in.Resolving, CustomerID: id, Links: sectionLinks(id, cardName), CSRFToken: csrf, Preview: changeLines(in.preview(rules{})), Fingerprint: in.Fingerprint, Name: in.Name, Original: in.Original,
 			Errors: st.Errors, ErrorLinks: errorLinks(st.Errors), Problem: st.Problem, Restored: st.Restored,
 		}
 		if fresh := st.Conflict; fresh != nil {
@@ -124,7 +128,7 @@ func (a *app) place(c echo.Context, v *views.Customer, id string, in sectionInpu
 	case *contactInput:
 		r := a.rulesFor(c)
 		form := &views.ContactForm{
-			CustomerID: id, Links: sectionLinks(id, cardContact), CSRFToken: csrf, Preview: changeLines(in.preview(r)), Fingerprint: in.Fingerprint,
+			Resolving: in.Resolving, CustomerID: id, Links: sectionLinks(id, cardContact), CSRFToken: csrf, Preview: changeLines(in.preview(r)), Fingerprint: in.Fingerprint,
 			Errors: st.Errors, ErrorLinks: errorLinks(st.Errors), Problem: st.Problem, Restored: st.Restored, Focus: st.Focus,
 		}
 		for _, l := range in.Lists {
@@ -158,13 +162,24 @@ func (a *app) saved(c echo.Context, k card, cust *apptivo.Customer, notice strin
 		_ = a.cfg.Sessions.AddFlash(c.Response(), c.Request(), notice)
 		return c.Redirect(http.StatusSeeOther, cardAnchor(cust.ID(), k))
 	}
-	v := customerVM(cust)
+	v := a.pageVM(c.Request().Context(), cust)
 	v.NameSec.Notice, v.Contact.Notice = notice, notice
 	parts := []templ.Component{k.component(v), views.MetaLine(v.Meta, true), views.LiveRegion([]views.Message{{Text: notice}}, true)}
+	// The history section, where it is on screen, fetches itself again.
+	c.Response().Header().Set("HX-Trigger", historyChanged)
 	if k == cardName {
 		parts = append(parts, views.CustomerTitle(v.Name, true))
 	}
 	return a.respond(c, http.StatusOK, nil, "", fragments(parts...))
+}
+
+// pageVM is the customer page in read mode with what the desk knows of it:
+// who last changed it here, and its history (which loads after the page).
+func (a *app) pageVM(ctx context.Context, c *apptivo.Customer) views.Customer {
+	v := customerVM(c)
+	a.deskMeta(ctx, &v.Meta)
+	v.History = views.History{CustomerID: c.ID(), URL: historyURL(c.ID(), 0)}
+	return v
 }
 
 // customerVM is the customer page in read mode.

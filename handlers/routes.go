@@ -17,6 +17,7 @@ import (
 	"github.com/customerdesk/desk/apptivo"
 	"github.com/customerdesk/desk/auth"
 	"github.com/customerdesk/desk/static"
+	"github.com/customerdesk/desk/store"
 	"github.com/customerdesk/desk/views"
 )
 
@@ -27,6 +28,8 @@ type Config struct {
 	Sessions *auth.Manager
 	Assets   *static.Assets
 	Logger   *slog.Logger
+	DB       store.DB         // sessions live there too; here: save locks and the change history
+	Now      func() time.Time // the history's clock
 
 	Demo           bool
 	DemoKeys       *views.DemoKeys // shown on the sign-in page in demo mode
@@ -44,14 +47,17 @@ type Config struct {
 	// the header from anyone, and the sign-in rate limit keys on it). List
 	// the proxies' own addresses only: see clientIP.
 	TrustedProxies []*net.IPNet
+	// AuthEmailHeader, when set, names the header in which a company
+	// sign-in proxy (one of TrustedProxies) says who the person is.
+	AuthEmailHeader string
 }
 
 // check reports a missing dependency or setting: New takes no defaults of
 // its own, so nothing is configured in two places.
 func (c Config) check() error {
 	switch {
-	case c.Apptivo == nil || c.Sessions == nil || c.Assets == nil || c.Logger == nil:
-		return errors.New("handlers: Apptivo, Sessions, Assets and Logger are required")
+	case c.Apptivo == nil || c.Sessions == nil || c.Assets == nil || c.Logger == nil || c.DB == nil || c.Now == nil:
+		return errors.New("handlers: Apptivo, Sessions, Assets, Logger, DB and Now are required")
 	case c.DefaultRegion == "" || c.RequestTimeout <= 0 || c.ConfigTTL <= 0 || c.LoginPerMinute <= 0 || c.BodyLimit == "" || c.PageSize <= 0:
 		return errors.New("handlers: DefaultRegion, RequestTimeout, ConfigTTL, LoginPerMinute, BodyLimit and PageSize are required")
 	}
@@ -68,7 +74,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.IPExtractor = clientIP(cfg.TrustedProxies)
 	warnWideProxyRanges(cfg.Logger, cfg.TrustedProxies)
 
-	app := &app{cfg: cfg, configs: newConfigCache(cfg.ConfigTTL), saves: newKeyedMutex(), countries: newCountryList()}
+	app := &app{cfg: cfg, configs: newConfigCache(cfg.ConfigTTL), countries: newCountryList()}
 	e.HTTPErrorHandler = app.handleError
 	// Security headers first of all, so that answers made before routing (the
 	// canonical-id redirect, a body too large) carry them too.
@@ -103,6 +109,10 @@ func New(cfg Config) (*echo.Echo, error) {
 	signedIn := e.Group("", app.requireUser)
 	signedIn.GET(routeCustomers, app.search).Name = "customers"
 	signedIn.GET(routeCustomer, app.showCustomer).Name = "customer"
+	signedIn.GET(routeHistory, app.showHistory).Name = "customer.history"
+	signedIn.POST(routeUndo, app.undo, app.csrf).Name = "customer.history.undo"
+	signedIn.GET(routeActivity, app.activity).Name = "activity"
+	signedIn.GET(routeActivityCSV, app.activityCSV).Name = "activity.csv"
 	for _, k := range []struct {
 		card       card
 		edit, save echo.HandlerFunc
@@ -111,6 +121,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		signedIn.GET(k.card.editRoute(), k.edit).Name = "customer." + string(k.card) + ".edit"
 		signedIn.POST(k.card.route(), k.save, app.csrf).Name = k.card.saveRouteName()
 		signedIn.POST(k.card.previewRoute(), app.preview(k.card), app.csrf).Name = "customer." + string(k.card) + ".preview"
+		signedIn.POST(k.card.theirsRoute(), app.theirs(k.card), app.csrf).Name = "customer." + string(k.card) + ".theirs"
 	}
 	return e, nil
 }
@@ -119,6 +130,5 @@ func New(cfg Config) (*echo.Echo, error) {
 type app struct {
 	cfg       Config
 	configs   *configCache
-	saves     *keyedMutex
 	countries *countryList
 }

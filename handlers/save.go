@@ -2,11 +2,14 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/customerdesk/desk/apptivo"
+	"github.com/customerdesk/desk/store"
 )
 
 // outcome is what a save came to.
@@ -19,6 +22,7 @@ const (
 	outcomeFailed                   // Apptivo trouble; see err
 	outcomeUnchanged                // nothing to send
 	outcomeSaved
+	outcomeUnrecorded // saved in Apptivo, but the history could not be written
 )
 
 // saveResult is the decision of one save, for present.go to show.
@@ -32,6 +36,8 @@ type saveResult struct {
 	// unlike are the written sections Apptivo's answer holds otherwise
 	// than they were sent: saved, but not as the person saw it.
 	unlike []apptivo.Section
+	// changeID is the history entry of an update that reached Apptivo.
+	changeID int64
 }
 
 // notice is what a person is told after a save that went through.
@@ -55,21 +61,45 @@ func (r saveResult) notice(in sectionInput) string {
 	return msg
 }
 
+// actor is who saves, for the history: never the keys.
+type actor struct {
+	email, keyPrint, requestID string
+}
+
+// saveLockWait is how long a save waits for another save of the same
+// customer section before telling the person to try again in a moment.
+const saveLockWait = 5 * time.Second
+
+// lockKey names the lock of one customer's card: the same key on every
+// desk that shares the store.
+func lockKey(id string, k card) string { return "save:" + id + ":" + string(k) }
+
 // save is the one save flow: check, read fresh, refuse to overwrite a
-// colleague's change, send only what changed. It knows nothing of HTTP.
-func (a *app) save(ctx context.Context, client *apptivo.Client, id string, in sectionInput, r rules) saveResult {
+// colleague's change, send only what changed, and record what reached
+// Apptivo in the change history. It knows nothing of HTTP.
+func (a *app) save(ctx context.Context, client *apptivo.Client, id string, in sectionInput, r rules, who actor) saveResult {
 	if errs := in.precheck(r); len(errs) > 0 {
 		return saveResult{outcome: outcomeInvalid, errors: errs}
 	}
-	// One save of a customer's section at a time, whoever sends it: the
-	// second waits, reads what the first wrote, and so sees it as a
-	// colleague's change (or, for a double submit, as nothing left to save).
-	unlock, err := a.saves.lock(ctx, id+"\x00"+string(in.card()))
+	// One save of a customer's section at a time, whoever sends it and from
+	// whichever desk: the second waits, reads what the first wrote, and so
+	// sees it as a colleague's change (or, for a double submit, as nothing
+	// left to save).
+	var res saveResult
+	err := a.cfg.DB.WithLock(ctx, lockKey(id, in.card()), saveLockWait, func(h store.Held) error {
+		res = a.saveLocked(ctx, client, id, in, r, who, h)
+		return nil
+	})
 	if err != nil {
+		if !errors.Is(err, store.ErrBusy) && ctx.Err() == nil {
+			a.cfg.Logger.Error("save lock", "request_id", who.requestID, "error", err.Error())
+		}
 		return saveResult{outcome: outcomeBusy}
 	}
-	defer unlock()
+	return res
+}
 
+func (a *app) saveLocked(ctx context.Context, client *apptivo.Client, id string, in sectionInput, r rules, who actor, h store.Held) saveResult {
 	fresh, err := client.GetCustomer(ctx, id)
 	if err != nil {
 		return saveResult{outcome: outcomeFailed, err: err}
@@ -94,19 +124,65 @@ func (a *app) save(ctx context.Context, client *apptivo.Client, id string, in se
 	if errs := in.recheck(fresh, plan.Update.Sections, r); len(errs) > 0 {
 		return saveResult{outcome: outcomeInvalid, errors: errs, fresh: fresh}
 	}
-	updated, err := client.UpdateCustomer(ctx, plan.Update)
-	if err != nil {
-		return saveResult{outcome: outcomeFailed, err: err, plan: plan}
-	}
-	return saveResult{outcome: outcomeSaved, fresh: updated, plan: plan, unlike: plan.Unlike(updated)}
+	return a.send(ctx, client, fresh, plan, who, h, change{resolution: in.resolving()})
 }
 
-// sectionWords names a section for a sentence: "customer name", "phone numbers".
-func sectionWords(s apptivo.Section) string {
-	if k := kindOf(s); k != nil {
-		return strings.ToLower(k.legend)
+// change is what a history entry says beyond the update itself.
+type change struct {
+	undoOf     int64 // the change this one undoes (or redoes)
+	resolution bool  // made from a conflict view
+}
+
+// send sends the update and records it in the history, in the same held
+// lock (with PostgreSQL, the same transaction): nobody is told "Saved" for
+// a change the history does not hold.
+func (a *app) send(ctx context.Context, client *apptivo.Client, fresh *apptivo.Customer, plan *apptivo.Plan, who actor, h store.Held, c change) saveResult {
+	updated, err := client.UpdateCustomer(ctx, plan.Update)
+	entry := store.Change{
+		At: a.cfg.Now(), Email: who.email, KeyPrint: who.keyPrint, CustomerID: fresh.ID(), CustomerName: fresh.Name(),
+		RequestID: who.requestID, UndoOf: c.undoOf, Resolution: c.resolution, Outcome: store.Saved,
 	}
-	return "customer name"
+	for _, s := range plan.Update.Sections {
+		entry.Sections = append(entry.Sections, s.String())
+	}
+	entry.Diff, _ = json.Marshal(plan.Changes)
+	var res saveResult
+	if err != nil {
+		entry.Outcome, entry.Reason = failedOutcome(err)
+		res = saveResult{outcome: outcomeFailed, err: err, plan: plan}
+	} else {
+		entry.CustomerName = updated.Name()
+		res = saveResult{outcome: outcomeSaved, fresh: updated, plan: plan, unlike: plan.Unlike(updated)}
+	}
+	// The history is written even when the request's time ran out: the
+	// update reached Apptivo either way.
+	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if res.changeID, err = h.AddChange(recordCtx, entry); err != nil {
+		a.cfg.Logger.Error("recording a change", "request_id", who.requestID, "customer_id", fresh.ID(), "error", err.Error())
+		if res.outcome == outcomeSaved {
+			res = saveResult{outcome: outcomeUnrecorded, fresh: updated, plan: plan}
+		}
+	}
+	return res
+}
+
+// failedOutcome is how the history records an update that did not go through:
+// refused when Apptivo saw it and said no, unknown when it may have landed.
+func failedOutcome(err error) (store.Outcome, string) {
+	var ae *apptivo.Error
+	if !errors.As(err, &ae) {
+		return store.Unknown, ""
+	}
+	switch {
+	case ae.Refused || ae.Kind == apptivo.KindRateLimited || ae.Kind == apptivo.KindBadCredentials:
+		reason := ae.Reason
+		if reason == "" {
+			reason = ae.Kind.String()
+		}
+		return store.Refused, reason
+	}
+	return store.Unknown, ""
 }
 
 // ambiguousRemoval explains a removal the desk refused to send.
@@ -146,4 +222,12 @@ func saveTrouble(err error) (status int, msg string) {
 		msg += " Your changes are still here; press Save to try again."
 	}
 	return status, msg
+}
+
+// sectionWords names a section for a sentence: "customer name", "phone numbers".
+func sectionWords(s apptivo.Section) string {
+	if k := kindOf(s); k != nil {
+		return strings.ToLower(k.legend)
+	}
+	return "customer name"
 }

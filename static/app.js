@@ -9,6 +9,14 @@
     );
   }
 
+  // Where the person last clicked: a section that refreshes itself (the
+  // history, after a save elsewhere) must not take the focus from them.
+  var clickedIn = null;
+  document.addEventListener("click", function (evt) {
+    var s = evt.target.closest && evt.target.closest("section.section");
+    clickedIn = s ? s.id : null;
+  }, true);
+
   // After a swap: a form gets focus on its first invalid (or first) field;
   // a read view that came back from a save gets focus on its heading.
   document.addEventListener("htmx:after:swap", function (evt) {
@@ -17,6 +25,7 @@
     if (!target || !target.id) return;
     var section = document.getElementById(target.id);
     if (!section || !section.matches("section.section")) return;
+    if (section.id === "history-section" && clickedIn !== "history-section") return;
     var form = section.querySelector("form[data-section-form]");
     if (form) {
       var invalid = form.querySelector("[aria-invalid='true']");

@@ -58,6 +58,8 @@ func withCurrent(opts []Option, current, label string) []Option {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
+func itoa64(i int64) string { return strconv.FormatInt(i, 10) }
+
 // Plural counts: "1 field", "3 fields".
 func Plural(n int, one, many string) string {
 	if n == 1 {

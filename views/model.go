@@ -17,6 +17,7 @@ type Layout struct {
 // Links are the addresses every page's frame points at.
 type Links struct {
 	Customers string // the customer list and search
+	Activity  string // the team's recent changes
 	Login     string
 	Logout    string
 }
@@ -28,6 +29,7 @@ type SectionLinks struct {
 	Edit    string // the card's form
 	Save    string // where the form posts
 	Preview string // where the form asks what Save would change
+	Theirs  string // where a conflict view's "Use their version" posts
 }
 
 // Assets are the versioned URLs of the static files.
@@ -46,12 +48,13 @@ type Message struct {
 
 // Login is the sign-in page.
 type Login struct {
-	CSRFToken string // the sign-in form's own token (no session needed)
-	Email     string
-	Next      string
-	Error     string
-	Field     map[string]string // field name → error
-	DemoKeys  *DemoKeys
+	EmailFromProxy bool   // the company's sign-in proxy says who this is: the field is read-only
+	CSRFToken      string // the sign-in form's own token (no session needed)
+	Email          string
+	Next           string
+	Error          string
+	Field          map[string]string // field name → error
+	DemoKeys       *DemoKeys
 }
 
 // DemoKeys are shown on the sign-in page in demo mode only.
@@ -79,13 +82,14 @@ type SearchRow struct {
 	ID, URL, Name, Number, Phone, Email, City string
 }
 
-// Customer is the customer page: its header and its two sections.
+// Customer is the customer page: its header, its two sections and its history.
 type Customer struct {
 	ID      string
 	Name    string
 	Meta    Meta
 	NameSec NameSection
 	Contact ContactSection
+	History History
 }
 
 // Meta is the line under the title.
@@ -95,10 +99,13 @@ type Meta struct {
 	Status        string
 	LastUpdatedBy string
 	LastUpdatedAt string
+	// Who last changed the customer in the desk, and when ("" if nobody has).
+	DeskChangedBy, DeskChangedAgo, DeskChangedAt string
 }
 
 // NameSection is the "Name" card in read or edit mode.
 type NameSection struct {
+	OOB        bool // swapped in out of band (after an undo)
 	CustomerID string
 	Links      SectionLinks
 	Name       string
@@ -108,6 +115,7 @@ type NameSection struct {
 
 // NameForm is the name editor.
 type NameForm struct {
+	Resolving   bool // a conflict view's form: its save resolves the conflict
 	CustomerID  string
 	Links       SectionLinks
 	CSRFToken   string
@@ -140,6 +148,7 @@ type ErrorLink struct{ ID, Text string }
 
 // ContactSection is the "Contact details" card in read or edit mode.
 type ContactSection struct {
+	OOB        bool
 	CustomerID string
 	Links      SectionLinks
 	Lists      []ListView
@@ -166,6 +175,7 @@ type ReadItem struct {
 
 // ContactForm is the contact details editor.
 type ContactForm struct {
+	Resolving   bool
 	CustomerID  string
 	Links       SectionLinks
 	CSRFToken   string
@@ -223,4 +233,52 @@ type ErrorPage struct {
 	Status  int
 	Title   string
 	Message string
+}
+
+// History is a customer's change history, newest first, a page at a time.
+// Unloaded, it is a placeholder that loads itself after the page (htmx) or
+// a link to it (without JavaScript).
+type History struct {
+	CustomerID string
+	URL        string // this page of the history
+	Loaded     bool
+	Entries    []HistoryEntry
+	OlderURL   string // the next page of older changes; "" on the last
+	NewerURL   string // back to the newest; "" on the first page
+	Notice     string // "Undone.", after an undo in place
+	Error      string
+	CSRFToken  string
+}
+
+// HistoryEntry is one change: who did what when, and what became of it.
+type HistoryEntry struct {
+	ID          int64
+	Who         string // the email
+	Summary     string // "changed Phone numbers", "undid a change to the name"
+	Ago         string // "3 minutes ago"
+	At          string // the moment, in full
+	Customer    string // for the activity page
+	CustomerURL string
+	Outcome     string // "" when saved; otherwise what happened ("Apptivo refused it: …")
+	Lines       []ChangeLine
+	UndoURL     string // "" when it cannot be undone (any more)
+	UndoLabel   string // "Undo", or "Redo" for an undo
+	UndoneBy    string // "Undone by sam@… 2 minutes ago"
+	Conflict    *UndoConflict
+	Open        bool // shown expanded
+}
+
+// UndoConflict is shown when the sections a change wrote changed again
+// since: what undoing now would change, and the way to do it anyway.
+type UndoConflict struct {
+	Lines       []ChangeLine
+	Fingerprint string // of what the person saw now
+}
+
+// Activity is the team's recent changes across customers, filtered.
+type Activity struct {
+	Person, Customer, From, To string // the filters as typed
+	Entries                    []HistoryEntry
+	OlderURL, NewerURL, CSVURL string
+	Error                      string
 }
