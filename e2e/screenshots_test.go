@@ -61,6 +61,27 @@ func TestScreenshots(t *testing.T) {
 	b.waitVisible("#contact-section [data-testid=error-summary]")
 	save(b, "contact-error.png")
 
+	// The change preview while typing.
+	b.openCustomer(id)
+	b.openSectionForm("contact")
+	b.fill("#phone-1-number", "+1 650 253 0001")
+	b.check("#email-1-remove")
+	b.fill("#address-0-city", "Evanston")
+	b.waitFor(`document.querySelectorAll('#contact-preview li').length === 3`, "three lines in the preview")
+	b.js(`document.getElementById('contact-preview').scrollIntoView({block: 'center'})`)
+	save(b, "preview.png")
+	b.click("#contact-section [data-testid=save]")
+	b.waitVisible("#contact-section [data-testid=section-notice]")
+
+	// The history, after that save and a rename, the newest expanded.
+	b.openSectionForm("name")
+	b.fill("#customerName", "Northwind Logistics Group LLC")
+	b.click("#name-section [data-testid=save]")
+	b.waitVisible("#name-section [data-testid=section-notice]")
+	b.waitFor(`document.querySelectorAll('[data-testid=history-entry]').length === 2`, "two entries in the history")
+	b.js(`document.querySelectorAll('[data-testid=history-entry] details').forEach(d => d.open = true); document.getElementById('history-section').scrollIntoView()`)
+	save(b, "history.png")
+
 	// The conflict view: someone else renamed the customer meanwhile.
 	b.openCustomer(apptivotest.IDApptivoInc)
 	b.openSectionForm("name")
