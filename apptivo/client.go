@@ -223,11 +223,11 @@ func (c *Client) BaseURL() string { return c.base.String() }
 // GetConfig reads the customer app's configuration: the phone, email and
 // address types. Missing or odd lists fall back to the built-in types.
 func (c *Client) GetConfig(ctx context.Context) (*Config, error) {
-	body, err := c.read(ctx, "getConfigData", url.Values{})
+	answer, err := c.read(ctx, "getConfigData", url.Values{})
 	if err != nil {
 		return nil, err
 	}
-	return parseConfig(body), nil
+	return parseConfig(answer), nil
 }
 
 // CheckCredentials proves a key pair with one cheap call, returning the
@@ -241,11 +241,11 @@ func (c *Client) GetCustomer(ctx context.Context, id string) (*Customer, error) 
 	if !isDigits(id) {
 		return nil, &Error{Kind: KindNotFound, Action: "getById", Reason: "not a customer id"}
 	}
-	body, err := c.read(ctx, "getById", url.Values{"customerId": {id}, "objectId": {customersObjectID}})
+	answer, err := c.read(ctx, "getById", url.Values{"customerId": {id}, "objectId": {customersObjectID}})
 	if err != nil {
 		return nil, err
 	}
-	cust, err := decodeCustomerAnswer(body)
+	cust, err := decodeCustomerAnswer(answer)
 	if err != nil {
 		// Apptivo answers an unknown id with an empty object rather than an error.
 		if errors.Is(err, errNoCustomer) {
@@ -281,30 +281,27 @@ func (c *Client) SearchCustomers(ctx context.Context, text string, start, count 
 		action = "getAllBySearchText"
 		params.Set("searchText", strings.TrimSpace(text))
 	}
-	body, err := c.read(ctx, action, params)
+	answer, err := c.read(ctx, action, params)
 	if err != nil {
 		return nil, err
 	}
-	var answer struct {
-		Data  *[]json.RawMessage `json:"data"`
-		Count *json.Number       `json:"countOfRecords"`
-	}
-	if err := json.Unmarshal(body, &answer); err != nil || answer.Data == nil {
+	// The answer was validated whole when it was read; here it is only split.
+	raw, _ := answer.Raw("data")
+	records, ok := scanArray(raw)
+	if !ok {
 		return nil, &Error{Kind: KindUnexpected, Action: action, Reason: "answer has no customer list"}
 	}
-	page := &Page{Customers: make([]*Customer, 0, len(*answer.Data))}
-	for _, raw := range *answer.Data {
-		cust, err := ParseCustomer(raw)
-		if err != nil {
+	page := &Page{Customers: make([]*Customer, 0, len(records))}
+	for _, rec := range records {
+		var o Object
+		if err := o.scan(rec); err != nil {
 			return nil, &Error{Kind: KindUnexpected, Action: action, Err: err}
 		}
-		page.Customers = append(page.Customers, cust)
+		page.Customers = append(page.Customers, customerOf(o))
 	}
 	page.Total = len(page.Customers) + start
-	if answer.Count != nil {
-		if n, err := answer.Count.Int64(); err == nil && n >= 0 {
-			page.Total = int(n)
-		}
+	if n, err := strconv.ParseInt(answer.String("countOfRecords"), 10, 64); err == nil && n >= 0 {
+		page.Total = int(n)
 	}
 	return page, nil
 }
@@ -351,7 +348,7 @@ func (c *Client) UpdateCustomer(ctx context.Context, u *Update) (*Customer, erro
 
 // read performs a read call, retrying transient failures with capped,
 // doubling pauses and honouring Retry-After and the context.
-func (c *Client) read(ctx context.Context, action string, params url.Values) ([]byte, error) {
+func (c *Client) read(ctx context.Context, action string, params url.Values) (Object, error) {
 	query := url.Values{"a": {action}}
 	pause := c.backoff
 	for attempt := 1; ; attempt++ {
@@ -361,21 +358,21 @@ func (c *Client) read(ctx context.Context, action string, params url.Values) ([]
 		}
 		var ae *Error
 		if !errors.As(err, &ae) || attempt >= c.attempts || ctx.Err() != nil {
-			return nil, err
+			return Object{}, err
 		}
 		wait := pause
 		switch ae.Kind {
 		case KindUnavailable:
 		case KindRateLimited:
 			if ae.RetryAfter > c.maxRetryAfter {
-				return nil, err // the caller can tell the person how long to wait
+				return Object{}, err // the caller can tell the person how long to wait
 			}
 			wait = max(wait, ae.RetryAfter)
 		default:
-			return nil, err
+			return Object{}, err
 		}
 		if err := sleep(ctx, wait); err != nil {
-			return nil, err // the context ended; the last Apptivo error says more
+			return Object{}, err // the context ended; the last Apptivo error says more
 		}
 		pause = min(pause*2, c.maxBackoff)
 	}
@@ -394,7 +391,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // do sends one call: selectors in the query string, data and credentials in
 // a form body, so keys never sit in a URL (nor in access logs on the way).
-func (c *Client) do(ctx context.Context, action string, query, body url.Values) ([]byte, error) {
+func (c *Client) do(ctx context.Context, action string, query, body url.Values) (Object, error) {
 	secrets := []string{c.creds.APIKey, c.creds.AccessKey, url.QueryEscape(c.creds.APIKey), url.QueryEscape(c.creds.AccessKey)}
 	fail := func(kind Kind, status int, cause error) error {
 		return &Error{Kind: kind, Action: action, Status: status, Err: scrub(cause, secrets...)}
@@ -419,7 +416,7 @@ func (c *Client) do(ctx context.Context, action string, query, body url.Values) 
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint.String(), strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, fail(KindUnexpected, 0, err)
+		return Object{}, fail(KindUnexpected, 0, err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
@@ -427,47 +424,52 @@ func (c *Client) do(ctx context.Context, action string, query, body url.Values) 
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fail(KindUnavailable, 0, err)
+		return Object{}, fail(KindUnavailable, 0, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
-		return nil, fail(KindUnavailable, resp.StatusCode, err)
+		return Object{}, fail(KindUnavailable, resp.StatusCode, err)
 	}
 	if int64(len(data)) > c.maxBody {
-		return nil, &Error{Kind: KindUnexpected, Action: action, Status: resp.StatusCode, Reason: "answer too large"}
+		return Object{}, &Error{Kind: KindUnexpected, Action: action, Status: resp.StatusCode, Reason: "answer too large"}
 	}
 
+	// The answer is read once: validated and split into members in one pass,
+	// the failure fields picked from those members, and the record later
+	// taken from the same members.
 	status := resp.StatusCode
-	reason := failureReason(data)
+	trimmed := bytes.TrimSpace(data)
+	var answer Object
+	parseErr := answer.UnmarshalJSON(trimmed)
+	reason := ""
+	if parseErr == nil {
+		reason = failureReason(answer)
+	}
 	switch {
 	case status == http.StatusTooManyRequests:
-		return nil, &Error{Kind: KindRateLimited, Action: action, Status: status, Reason: truncate(scrubText(reason, secrets...), 200), RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+		return Object{}, &Error{Kind: KindRateLimited, Action: action, Status: status, Reason: truncate(scrubText(reason, secrets...), 200), RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
 	case status >= 500:
-		return nil, &Error{Kind: KindUnavailable, Action: action, Status: status, Reason: truncate(scrubText(reason, secrets...), 200)}
+		return Object{}, &Error{Kind: KindUnavailable, Action: action, Status: status, Reason: truncate(scrubText(reason, secrets...), 200)}
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return nil, &Error{Kind: KindBadCredentials, Action: action, Status: status, Reason: truncate(scrubText(reason, secrets...), 200)}
+		return Object{}, &Error{Kind: KindBadCredentials, Action: action, Status: status, Reason: truncate(scrubText(reason, secrets...), 200)}
 	case status == http.StatusNotFound && action == "getById":
-		return nil, &Error{Kind: KindNotFound, Action: action, Status: status}
+		return Object{}, &Error{Kind: KindNotFound, Action: action, Status: status}
 	case status < 200 || status > 299:
-		return nil, &Error{Kind: KindUnexpected, Action: action, Status: status, Reason: truncate(scrubText(reason, secrets...), 200)}
+		return Object{}, &Error{Kind: KindUnexpected, Action: action, Status: status, Reason: truncate(scrubText(reason, secrets...), 200)}
 	}
 
-	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
 		// Apptivo's own plugin reads an empty config answer as refused keys.
 		if action == "getConfigData" {
-			return nil, &Error{Kind: KindBadCredentials, Action: action, Status: status, Reason: "empty answer"}
+			return Object{}, &Error{Kind: KindBadCredentials, Action: action, Status: status, Reason: "empty answer"}
 		}
-		return nil, &Error{Kind: KindUnexpected, Action: action, Status: status, Reason: "empty answer"}
+		return Object{}, &Error{Kind: KindUnexpected, Action: action, Status: status, Reason: "empty answer"}
 	}
-	if trimmed[0] != '{' || !json.Valid(trimmed) {
-		return nil, &Error{Kind: KindUnexpected, Action: action, Status: status, Reason: "answer is not JSON"}
+	if parseErr != nil {
+		return Object{}, &Error{Kind: KindUnexpected, Action: action, Status: status, Reason: "answer is not JSON"}
 	}
-	if reason != "" || isFailure(trimmed) {
-		if reason == "" {
-			reason = "Apptivo reported a failure"
-		}
+	if reason != "" {
 		kind := classifyReason(reason)
 		switch {
 		case kind == KindNotFound && action != "getById":
@@ -478,31 +480,45 @@ func (c *Client) do(ctx context.Context, action string, query, body url.Values) 
 			// person out would only loop.
 			kind = KindUnexpected
 		}
-		return nil, &Error{Kind: kind, Action: action, Status: status, Reason: truncate(scrubText(reason, secrets...), 200), Refused: true}
+		return Object{}, &Error{Kind: kind, Action: action, Status: status, Reason: truncate(scrubText(reason, secrets...), 200), Refused: true}
 	}
-	return trimmed, nil
+	return answer, nil
 }
 
-// failureReason returns the reason of a {"status":"FAILURE",...} body, if it is one.
-func failureReason(data []byte) string {
-	var f struct {
-		Status       string `json:"status"`
-		Reason       string `json:"reason"`
-		ErrorMessage string `json:"errorMessage"`
-		Message      string `json:"message"`
+// failureReason returns the reason of a {"status":"FAILURE",...} answer, if
+// it is one. Member names match as encoding/json would match them
+// (case-insensitively, the last one winning); a member that is not a string
+// says nothing.
+func failureReason(answer Object) string {
+	var status, reason, errorMessage, message string
+	for _, m := range answer.members {
+		var dest *string
+		switch {
+		case strings.EqualFold(m.key, "status"):
+			dest = &status
+		case strings.EqualFold(m.key, "reason"):
+			dest = &reason
+		case strings.EqualFold(m.key, "errorMessage"):
+			dest = &errorMessage
+		case strings.EqualFold(m.key, "message"):
+			dest = &message
+		default:
+			continue
+		}
+		if len(m.value) > 0 && m.value[0] == '"' {
+			*dest = rawText(m.value)
+		}
 	}
-	if json.Unmarshal(data, &f) != nil || !strings.EqualFold(f.Status, "FAILURE") {
+	if !strings.EqualFold(status, "FAILURE") {
 		return ""
 	}
-	for _, r := range []string{f.Reason, f.ErrorMessage, f.Message} {
+	for _, r := range []string{reason, errorMessage, message} {
 		if r != "" {
 			return r // scrubbed, then truncated, by the caller
 		}
 	}
 	return "Apptivo reported a failure"
 }
-
-func isFailure(data []byte) bool { return failureReason(data) != "" }
 
 // truncate cuts s to at most n bytes on a rune boundary.
 func truncate(s string, n int) string {

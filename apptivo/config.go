@@ -42,12 +42,8 @@ func TypeName(types []Type, code string) string {
 	return ""
 }
 
-func parseConfig(body []byte) *Config {
+func parseConfig(o Object) *Config {
 	cfg := BuiltinConfig()
-	var o Object
-	if o.UnmarshalJSON(body) != nil {
-		return cfg
-	}
 	// Each list is read on its own, so one odd list can't spoil the others.
 	for _, l := range []struct {
 		key  string

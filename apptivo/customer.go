@@ -62,6 +62,17 @@ func (c *Customer) readLists() {
 	}
 }
 
+// Covers reports whether c holds every member other holds (by name): an
+// update's answer that does is the whole record, not a part of it.
+func (c *Customer) Covers(other *Customer) bool {
+	for _, m := range other.obj.members {
+		if !c.obj.Has(m.key) {
+			return false
+		}
+	}
+	return true
+}
+
 // Record returns a copy of the whole record.
 func (c *Customer) Record() Object { return c.obj.Clone() }
 
@@ -329,11 +340,8 @@ func (c *Customer) sectionValues(s Section) [][]string {
 
 // decodeCustomerAnswer accepts the shapes Apptivo answers with: a bare record,
 // or one wrapped in "customer", "data" or "responseObject".
-func decodeCustomerAnswer(body []byte) (*Customer, error) {
-	var probe Object
-	if err := probe.UnmarshalJSON(body); err != nil {
-		return nil, err
-	}
+// The answer was validated whole when it was read.
+func decodeCustomerAnswer(probe Object) (*Customer, error) {
 	for _, wrapper := range []string{"customer", "data", "responseObject"} {
 		raw, ok := probe.Raw(wrapper)
 		if ok && len(bytes.TrimSpace(raw)) > 0 && bytes.TrimSpace(raw)[0] == '{' {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Object is a JSON object that keeps every member exactly as received: the
@@ -34,45 +35,79 @@ type member struct {
 	value json.RawMessage
 }
 
-// UnmarshalJSON reads the object member by member, without decoding values.
-// The document is validated first, so the scan below only has to find where
-// each key and value starts and ends.
-func (o *Object) UnmarshalJSON(data []byte) error {
-	if !json.Valid(data) {
-		return errors.New("apptivo: invalid JSON")
-	}
-	return o.scan(data)
-}
+// UnmarshalJSON reads the object member by member, without decoding values,
+// checking as it goes that the whole document is valid JSON: one pass.
+func (o *Object) UnmarshalJSON(data []byte) error { return o.read(data, true) }
 
-// scan reads an object from data, which must be valid JSON.
-func (o *Object) scan(data []byte) error {
+// scan reads an object from data, which must be valid JSON (a part of a
+// document read whole before).
+func (o *Object) scan(data []byte) error { return o.read(data, false) }
+
+var errInvalidJSON = errors.New("apptivo: invalid JSON")
+
+// read splits data into members; with check, it also validates every value
+// (as json.Valid would), so an answer is looked at once.
+func (o *Object) read(data []byte, check bool) error {
+	end := scanValue
+	if check {
+		end = func(data []byte, i int) int { return validValue(data, i, 2) } // inside the object
+	}
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
+		if check && !json.Valid(data) {
+			return errInvalidJSON
+		}
 		return errors.New("apptivo: expected a JSON object")
 	}
 	o.members = o.members[:0]
 	from := i + 1 // where the next member's lead starts
 	i = skipSpace(data, i+1)
 	for i < len(data) && data[i] != '}' {
-		end := scanValue(data, i) // the key, a string
-		key, err := unquote(data[i:end])
+		if check && data[i] != '"' {
+			return errInvalidJSON
+		}
+		e := end(data, i) // the key, a string
+		if e < 0 {
+			return errInvalidJSON
+		}
+		key, err := unquote(data[i:e])
 		if err != nil {
 			return err
 		}
-		i = skipSpace(data, skipSpace(data, end)+1) // past the colon
-		end = scanValue(data, i)
-		o.members = append(o.members, member{key: key, lead: data[from:i:i], value: json.RawMessage(data[i:end:end])})
-		from = end
-		i = skipSpace(data, end)
+		if c := skipSpace(data, e); check && (c >= len(data) || data[c] != ':') {
+			return errInvalidJSON
+		}
+		i = skipSpace(data, skipSpace(data, e)+1) // past the colon
+		if check && i >= len(data) {
+			return errInvalidJSON
+		}
+		e = end(data, i)
+		if e < 0 {
+			return errInvalidJSON
+		}
+		o.members = append(o.members, member{key: key, lead: data[from:i:i], value: json.RawMessage(data[i:e:e])})
+		from = e
+		i = skipSpace(data, e)
 		if i < len(data) && data[i] == ',' {
 			i = skipSpace(data, i+1)
+			if check && (i >= len(data) || data[i] == '}') {
+				return errInvalidJSON // a trailing comma
+			}
+		} else if check && (i >= len(data) || data[i] != '}') {
+			return errInvalidJSON
 		}
 	}
 	if i >= len(data) {
+		if check {
+			return errInvalidJSON
+		}
 		return errors.New("apptivo: unterminated JSON object")
 	}
 	o.tail = data[from : i+1 : i+1]
 	if i = skipSpace(data, i+1); i != len(data) {
+		if check {
+			return errInvalidJSON
+		}
 		return errors.New("apptivo: trailing data after JSON object")
 	}
 	return nil
@@ -122,6 +157,152 @@ func scanValue(data []byte, i int) int {
 	}
 }
 
+// maxDepth is encoding/json's nesting limit, kept so the desk accepts
+// exactly the documents json.Valid does.
+const maxDepth = 10000
+
+// validValue returns the end of the JSON value starting at i, or -1 when it
+// is not valid JSON. It accepts exactly what json.Valid accepts (invalid
+// UTF-8 in strings included), and is several times faster.
+func validValue(data []byte, i, depth int) int {
+	if i >= len(data) {
+		return -1
+	}
+	switch c := data[i]; {
+	case c == '"':
+		return validString(data, i)
+	case c == '{' || c == '[':
+		if depth > maxDepth {
+			return -1
+		}
+		close := byte('}')
+		if c == '[' {
+			close = ']'
+		}
+		i = skipSpace(data, i+1)
+		if i < len(data) && data[i] == close {
+			return i + 1
+		}
+		for {
+			if c == '{' {
+				if i >= len(data) || data[i] != '"' {
+					return -1
+				}
+				if i = validString(data, i); i < 0 {
+					return -1
+				}
+				if i = skipSpace(data, i); i >= len(data) || data[i] != ':' {
+					return -1
+				}
+				i = skipSpace(data, i+1)
+			}
+			if i = validValue(data, i, depth+1); i < 0 {
+				return -1
+			}
+			switch i = skipSpace(data, i); {
+			case i >= len(data):
+				return -1
+			case data[i] == close:
+				return i + 1
+			case data[i] != ',':
+				return -1
+			}
+			i = skipSpace(data, i+1)
+		}
+	case c == 't':
+		return literal(data, i, "true")
+	case c == 'f':
+		return literal(data, i, "false")
+	case c == 'n':
+		return literal(data, i, "null")
+	default:
+		return validNumber(data, i)
+	}
+}
+
+func literal(data []byte, i int, word string) int {
+	if len(data)-i < len(word) || string(data[i:i+len(word)]) != word {
+		return -1
+	}
+	return i + len(word)
+}
+
+func validString(data []byte, i int) int {
+	for j := i + 1; j < len(data); j++ {
+		switch c := data[j]; {
+		case c == '"':
+			return j + 1
+		case c < 0x20:
+			return -1
+		case c == '\\':
+			if j++; j >= len(data) {
+				return -1
+			}
+			switch data[j] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if len(data)-j < 5 {
+					return -1
+				}
+				for _, h := range data[j+1 : j+5] {
+					if !isHex(h) {
+						return -1
+					}
+				}
+				j += 4
+			default:
+				return -1
+			}
+		}
+	}
+	return -1
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+// validNumber checks -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func validNumber(data []byte, i int) int {
+	digits := func(i int) int {
+		j := i
+		for j < len(data) && '0' <= data[j] && data[j] <= '9' {
+			j++
+		}
+		return j
+	}
+	if i < len(data) && data[i] == '-' {
+		i++
+	}
+	switch {
+	case i >= len(data):
+		return -1
+	case data[i] == '0':
+		i++
+	case '1' <= data[i] && data[i] <= '9':
+		i = digits(i)
+	default:
+		return -1
+	}
+	if i < len(data) && data[i] == '.' {
+		j := digits(i + 1)
+		if j == i+1 {
+			return -1
+		}
+		i = j
+	}
+	if i < len(data) && (data[i] == 'e' || data[i] == 'E') {
+		i++
+		if i < len(data) && (data[i] == '+' || data[i] == '-') {
+			i++
+		}
+		j := digits(i)
+		if j == i {
+			return -1
+		}
+		i = j
+	}
+	return i
+}
+
 // scanArray splits a (valid) JSON array into its elements' raw bytes; ok is
 // false when raw is not an array.
 func scanArray(raw []byte) (elems []json.RawMessage, ok bool) {
@@ -158,7 +339,7 @@ func joinArray(elems []json.RawMessage) json.RawMessage {
 
 // unquote decodes a JSON string, taking the fast path when it has no escapes.
 func unquote(raw []byte) (string, error) {
-	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
 		return string(raw[1 : len(raw)-1]), nil
 	}
 	var s string
@@ -314,6 +495,10 @@ func rawText(raw json.RawMessage) string {
 	}
 	switch raw[0] {
 	case '"':
+		// Most values have no escapes: their text is their bytes.
+		if len(raw) >= 2 && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+			return string(raw[1 : len(raw)-1])
+		}
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
 			return s

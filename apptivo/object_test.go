@@ -204,3 +204,49 @@ func FuzzObjectRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// The one-pass reader accepts exactly the documents encoding/json does, so
+// reading an answer once loses none of json.Valid's strictness.
+func FuzzReadMatchesEncodingJSON(f *testing.F) {
+	for _, seed := range []string{
+		`{}`, ` { "a" : 1 } `, `{"a":[1,2,{"b":null}],"c":"\u00e9\n"}`, `{"a":1,}`, `{"a":1 "b":2}`, `{"a"}`,
+		`{"a":01}`, `{"a":-0.5e+10}`, `{"a":1.}`, `{"a":.5}`, `{"a":tru}`, `{"a":"\x"}`, `{"a":"\u12"}`,
+		"{\"a\":\"\x01\"}", "{\"a\":\"\xff\"}", `{"a":[1,]}`, `{"a":[,1]}`, `{"a":{}}x`, `[1]`, `"s"`, `{"a":1}}`,
+		`{"a":[[[[[]]]]]}`, `{"a":-}`, `{"a":1e}`, `{"a":"x"`, `{"a"  :  "b" , "c":[ ]}`, `{,}`, `{"a":1,"a":2}`,
+		"{\"a\":1}\n", "\t{}\r\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var o Object
+		err := o.UnmarshalJSON(data)
+		var m map[string]json.RawMessage
+		want := json.Unmarshal(data, &m) == nil && m != nil
+		if (err == nil) != want {
+			t.Fatalf("%q: read says %v, encoding/json says valid object %v", data, err, want)
+		}
+		if err == nil {
+			back, _ := o.MarshalJSON()
+			if !bytes.Equal(back, bytes.TrimSpace(data)) && !bytes.Equal(back, data) {
+				t.Fatalf("%q: written back as %q", data, back)
+			}
+		}
+		if e := validValue(data, skipSpace(data, 0), 1); len(data) > 0 && skipSpace(data, 0) < len(data) {
+			whole := e >= 0 && skipSpace(data, e) == len(data)
+			if whole != json.Valid(data) {
+				t.Fatalf("%q: validValue %v, json.Valid %v", data, whole, json.Valid(data))
+			}
+		}
+	})
+}
+
+// Nesting deeper than encoding/json allows is refused as it refuses it.
+func TestReadDepthLimit(t *testing.T) {
+	for _, depth := range []int{maxDepth - 1, maxDepth, maxDepth + 1} {
+		doc := []byte(`{"a":` + strings.Repeat("[", depth-1) + strings.Repeat("]", depth-1) + `}`)
+		var o Object
+		if got, want := o.UnmarshalJSON(doc) == nil, json.Valid(doc); got != want {
+			t.Errorf("depth %d: read accepts %v, json.Valid %v", depth, got, want)
+		}
+	}
+}
