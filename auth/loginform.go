@@ -38,7 +38,7 @@ func (m *Manager) LoginToken(w http.ResponseWriter, r *http.Request) string {
 	setCookie(w, m.cookie(r, loginCookieName, base64.RawURLEncoding.EncodeToString(nonce), int(LoginFormLifetime.Seconds())))
 	issued := m.now().Unix()
 	tok := binary.BigEndian.AppendUint64(nil, uint64(issued))
-	return base64.RawURLEncoding.EncodeToString(append(tok, m.loginMAC(nonce, issued)...))
+	return maskToken(base64.RawURLEncoding.EncodeToString(append(tok, m.loginMAC(nonce, issued)...)))
 }
 
 // CheckLoginToken reports whether token was issued by LoginToken to this
@@ -48,7 +48,7 @@ func (m *Manager) CheckLoginToken(r *http.Request, token string) bool {
 	if !ok {
 		return false
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(token)
+	raw, err := base64.RawURLEncoding.DecodeString(unmaskToken(token))
 	if err != nil || len(raw) != 8+sha256.Size {
 		return false
 	}

@@ -383,6 +383,11 @@ func (m *Manager) load(r *http.Request) *session {
 	s.id, s.rec, s.data = rec.ID, rec, data
 	now := m.now()
 	if data.Creds != nil && now.Before(m.end(rec.Created, rec.LastSeen)) {
+		if now.Sub(rec.LastSeen) < m.touchEvery() {
+			// Seen moments ago: a database write per request would cost
+			// more than the minute of idle time it could add.
+			return s
+		}
 		expires := m.end(rec.Created, now).Add(m.grace)
 		if err := m.store.Touch(ctx, rec.ID, now, expires); err != nil {
 			return &session{}
@@ -400,6 +405,11 @@ func (m *Manager) load(r *http.Request) *session {
 	}
 	return s
 }
+
+// touchEvery is how stale a session's last-seen time may grow before a
+// request writes it again; an idle timeout therefore ends a sign-in up to
+// this much early, never late.
+func (m *Manager) touchEvery() time.Duration { return min(time.Minute, m.idle/20) }
 
 // end is when a sign-in made at created and last used at lastSeen ends.
 func (m *Manager) end(created, lastSeen time.Time) time.Time {
@@ -583,24 +593,54 @@ func (m *Manager) CSRFToken(w http.ResponseWriter, r *http.Request) (string, err
 		return "", nil
 	}
 	if s.data.CSRF != "" {
-		return s.data.CSRF, nil
+		return maskToken(s.data.CSRF), nil
 	}
 	s.data.CSRF = newRandomToken(csrfTokenBytes)
 	if err := m.save(w, r); err != nil {
 		s.data.CSRF = ""
 		return "", err
 	}
-	return s.data.CSRF, nil
+	return maskToken(s.data.CSRF), nil
 }
 
-// CheckCSRF reports whether token matches a live sign-in's CSRF token, in
-// constant time.
+// CheckCSRF reports whether token (as CSRFToken gave it) matches a live
+// sign-in's CSRF token, in constant time.
 func (m *Manager) CheckCSRF(r *http.Request, token string) bool {
 	s := m.session(r)
 	return s.live() && tokenMatches(s.data.CSRF, token)
 }
 
-func tokenMatches(want, got string) bool {
+// maskToken hides a token behind a fresh one-time pad: each answer carries
+// different bytes for the same token, so a compressed page that also
+// reflects what an attacker sent can't be used to guess it a byte at a time
+// from the compressed length (BREACH).
+func maskToken(token string) string {
+	pad := make([]byte, len(token))
+	_, _ = rand.Read(pad)
+	out := make([]byte, 2*len(token))
+	copy(out, pad)
+	for i := range len(token) {
+		out[len(token)+i] = token[i] ^ pad[i]
+	}
+	return base64.RawURLEncoding.EncodeToString(out)
+}
+
+// unmaskToken undoes maskToken; "" for anything it did not make.
+func unmaskToken(masked string) string {
+	raw, err := base64.RawURLEncoding.DecodeString(masked)
+	if err != nil || len(raw) == 0 || len(raw)%2 != 0 {
+		return ""
+	}
+	n := len(raw) / 2
+	for i := range n {
+		raw[n+i] ^= raw[i]
+	}
+	return string(raw[n:])
+}
+
+// tokenMatches reports whether masked (as maskToken made it) hides want.
+func tokenMatches(want, masked string) bool {
+	got := unmaskToken(masked)
 	return want != "" && got != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
 }
 
