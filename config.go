@@ -43,12 +43,18 @@ type config struct {
 	// HistoryRetention is how long change history is kept; 0 keeps it
 	// forever.
 	HistoryRetention time.Duration
+	// SnapshotLife is how long a record as read serves Edit and Cancel
+	// without another Apptivo read; 0 turns the snapshots off.
+	SnapshotLife time.Duration
 
 	// Not read from the environment; here so every value has one home.
 	ConfigTTL  time.Duration // how long Apptivo's type lists are cached per key pair
 	BodyLimit  string        // largest request body
 	PageSize   int           // search results per page
 	SweepEvery time.Duration // how often expired sessions (and history past retention) are deleted
+	// What the snapshots may hold, in all and per person: a person's
+	// bound keeps a signed-in session's memory under 20 KB.
+	SnapshotBytes, SnapshotBytesPerPerson int
 }
 
 // defaultConfig is every setting's default.
@@ -68,6 +74,10 @@ func defaultConfig() config {
 		BodyLimit:       "256K",
 		PageSize:        25,
 		SweepEvery:      10 * time.Minute,
+		SnapshotLife:    time.Minute,
+
+		SnapshotBytes:          32 << 20,
+		SnapshotBytesPerPerson: 16 << 10,
 	}
 }
 
@@ -118,6 +128,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	dur("REQUEST_TIMEOUT", &cfg.RequestTimeout, time.Second, 10*time.Minute)
 	dur("APPTIVO_TIMEOUT", &cfg.ApptivoTimeout, time.Second, 10*time.Minute)
+	dur("SNAPSHOT_LIFE", &cfg.SnapshotLife, 0, 10*time.Minute)
 	if cfg.SecureCookies, err = parseBool(env("COOKIE_SECURE")); err != nil {
 		bad("COOKIE_SECURE", err)
 	}

@@ -73,6 +73,7 @@ func build(cfg config, db store.DB, logger *slog.Logger) (*desk, error) {
 		AuthEmailHeader: cfg.AuthEmailHeader,
 		Demo:            cfg.Demo, DemoKeys: demoKeys, DefaultRegion: cfg.DefaultRegion, RequestTimeout: cfg.RequestTimeout,
 		ConfigTTL: cfg.ConfigTTL, LoginPerMinute: cfg.LoginPerMinute, BodyLimit: cfg.BodyLimit, PageSize: cfg.PageSize,
+		SnapshotLife: cfg.SnapshotLife, SnapshotBytes: cfg.SnapshotBytes, SnapshotBytesPerPerson: cfg.SnapshotBytesPerPerson,
 		HTTPSOnly: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies,
 	})
 	if err != nil {

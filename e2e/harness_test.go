@@ -130,7 +130,7 @@ func newEnv(t *testing.T) *env {
 		Apptivo: client, Sessions: sessions, Assets: assets, Logger: logger, DB: db, Now: e.clock.Now,
 		Demo: true, DemoKeys: &views.DemoKeys{APIKey: apptivotest.DemoKeys.APIKey, AccessKey: apptivotest.DemoKeys.AccessKey},
 		DefaultRegion: "US", RequestTimeout: 45 * time.Second, ConfigTTL: 30 * time.Minute, LoginPerMinute: 1000,
-		BodyLimit: "256K", PageSize: 25,
+		BodyLimit: "256K", PageSize: 25, SnapshotLife: time.Minute, SnapshotBytes: 32 << 20, SnapshotBytesPerPerson: 16 << 10,
 	})
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -76,9 +77,29 @@ func searchRow(c *apptivo.Customer) views.SearchRow {
 	return row
 }
 
-// readCustomer loads the customer named in the URL: one Apptivo read.
+// readCustomer loads the customer named in the URL: one Apptivo read, kept
+// as the person's snapshot of it.
 func (a *app) readCustomer(c echo.Context) (*apptivo.Customer, error) {
-	return clientOf(c).GetCustomer(c.Request().Context(), c.Param("id"))
+	return a.readFresh(c.Request().Context(), clientOf(c), c.Param("id"), userOf(c).KeyPrint)
+}
+
+// readFresh reads a customer for person, keeping the record as their snapshot.
+func (a *app) readFresh(ctx context.Context, client *apptivo.Client, id, person string) (*apptivo.Customer, error) {
+	cust, err := client.GetCustomer(ctx, id)
+	if err == nil {
+		a.snapshots.put(person, cust)
+	}
+	return cust, err
+}
+
+// recentCustomer is the customer named in the URL as the person last saw
+// card k of it (at version), from their snapshot when it is young enough;
+// otherwise it reads.
+func (a *app) recentCustomer(c echo.Context, k card, version string) (*apptivo.Customer, error) {
+	if cust, ok := a.snapshots.get(userOf(c).KeyPrint, c.Param("id"), k, version); ok {
+		return cust, nil
+	}
+	return a.readCustomer(c)
 }
 
 func (a *app) showCustomer(c echo.Context) error {
@@ -102,7 +123,7 @@ func (a *app) customerPage(c echo.Context, status int, v views.Customer, fragmen
 // here); without htmx, the whole customer page.
 func (a *app) sectionView(k card) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		cust, err := a.readCustomer(c)
+		cust, err := a.recentCustomer(c, k, c.QueryParam(versionParam))
 		if err != nil {
 			return a.apptivoFailure(c, err)
 		}

@@ -24,19 +24,20 @@ func (a *app) rulesFor(c echo.Context) rules {
 }
 
 func (a *app) editName(c echo.Context) error {
-	return a.edit(c, func(cust *apptivo.Customer) sectionInput { return nameInputOf(cust) },
+	return a.edit(c, cardName, func(cust *apptivo.Customer) sectionInput { return nameInputOf(cust) },
 		func(v url.Values) sectionInput { return bindName(v) })
 }
 
 func (a *app) editContact(c echo.Context) error {
-	return a.edit(c, func(cust *apptivo.Customer) sectionInput { return contactInputOf(cust, a.rulesFor(c)) },
+	return a.edit(c, cardContact, func(cust *apptivo.Customer) sectionInput { return contactInputOf(cust, a.rulesFor(c)) },
 		func(v url.Values) sectionInput { return bindContact(v) })
 }
 
-// edit opens a section's form on the customer as Apptivo holds it now, or
-// with the draft the person typed before their sign-in ended.
-func (a *app) edit(c echo.Context, of func(*apptivo.Customer) sectionInput, bind func(url.Values) sectionInput) error {
-	cust, err := a.readCustomer(c)
+// edit opens a section's form on the customer as the person just saw it (or
+// as Apptivo holds it now), or with the draft the person typed before their
+// sign-in ended.
+func (a *app) edit(c echo.Context, k card, of func(*apptivo.Customer) sectionInput, bind func(url.Values) sectionInput) error {
+	cust, err := a.recentCustomer(c, k, c.QueryParam(versionParam))
 	if err != nil {
 		return a.apptivoFailure(c, err)
 	}

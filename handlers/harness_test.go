@@ -93,6 +93,8 @@ type settings struct {
 	TrustedProxies  []*net.IPNet
 	MaxSessions     int
 	AuthEmailHeader string
+	// SnapshotLife is the snapshots' life (newEnv: a minute, as run).
+	SnapshotLife time.Duration
 	// DB is the store to use; nil opens a fresh SQLite file.
 	DB store.DB
 }
@@ -129,6 +131,7 @@ func buildDesk(t testing.TB, s settings, logger *slog.Logger, now func() time.Ti
 		Apptivo: client, Sessions: sessions, Assets: assets, Logger: logger, DB: db, Now: now, AuthEmailHeader: s.AuthEmailHeader,
 		Demo: s.Demo, DemoKeys: s.DemoKeys, DefaultRegion: "US", RequestTimeout: s.RequestTimeout, ConfigTTL: 30 * time.Minute,
 		LoginPerMinute: s.LoginPerMinute, BodyLimit: "256K", PageSize: 25, HTTPSOnly: s.SecureCookies, TrustedProxies: s.TrustedProxies,
+		SnapshotLife: s.SnapshotLife, SnapshotBytes: 32 << 20, SnapshotBytesPerPerson: 16 << 10,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -160,6 +163,7 @@ func newEnv(t testing.TB, tweaks ...func(*settings)) *env {
 		ApptivoTimeout: 5 * time.Second,
 		RequestTimeout: 10 * time.Second,
 		LoginPerMinute: 1000,
+		SnapshotLife:   time.Minute,
 		Demo:           true,
 		DemoKeys:       &views.DemoKeys{APIKey: apptivotest.DemoKeys.APIKey, AccessKey: apptivotest.DemoKeys.AccessKey},
 	}

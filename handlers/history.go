@@ -222,7 +222,7 @@ func (a *app) undo(c echo.Context) error {
 	var res saveResult
 	var conflict *views.UndoConflict
 	err = a.cfg.DB.WithLock(ctx, lockKey(id, k), saveLockWait, func(h store.Held) error {
-		fresh, err := client.GetCustomer(ctx, id)
+		fresh, err := a.readFresh(ctx, client, id, who.keyPrint)
 		if err != nil {
 			res = saveResult{outcome: outcomeFailed, err: err}
 			return nil

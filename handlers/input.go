@@ -31,6 +31,8 @@ const (
 // (save.go); both work from these.
 type sectionInput interface {
 	card() card
+	// fingerprint is of the card's sections as the form first showed them.
+	fingerprint() string
 	// precheck validates what the person changed as the form showed it,
 	// before any Apptivo call.
 	precheck(r rules) map[string]string
@@ -62,8 +64,10 @@ func bindName(v url.Values) *nameInput {
 	return &nameInput{Name: v.Get("name"), Original: v.Get("name_orig"), Fingerprint: v.Get("fingerprint"), Resolving: v.Get("resolving") != ""}
 }
 
-func (in *nameInput) resolving() bool    { return in.Resolving }
-func (in *contactInput) resolving() bool { return in.Resolving }
+func (in *nameInput) resolving() bool        { return in.Resolving }
+func (in *contactInput) resolving() bool     { return in.Resolving }
+func (in *nameInput) fingerprint() string    { return in.Fingerprint }
+func (in *contactInput) fingerprint() string { return in.Fingerprint }
 
 // nameInputOf is the name form of a record, untouched.
 func nameInputOf(c *apptivo.Customer) *nameInput {

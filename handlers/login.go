@@ -106,6 +106,9 @@ func (a *app) login(c echo.Context) error {
 }
 
 func (a *app) logout(c echo.Context) error {
+	if u, ok := a.cfg.Sessions.Current(c.Request()); ok {
+		a.snapshots.forgetPerson(u.KeyPrint) // what they read goes with them
+	}
 	if err := a.cfg.Sessions.SignOut(c.Response(), c.Request()); err != nil {
 		return err
 	}

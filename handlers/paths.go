@@ -45,8 +45,18 @@ func sectionURL(id string, k card) string { return withID(k.route(), id) }
 func editURL(id string, k card) string    { return withID(k.editRoute(), id) }
 func cardAnchor(id string, k card) string { return customerURL(id) + "#" + string(k) + "-section" }
 func draftKey(id string, k card) string   { return k.saveRouteName() + ":" + id }
-func sectionLinks(id string, k card) views.SectionLinks {
-	return views.SectionLinks{Page: customerURL(id), Read: sectionURL(id, k), Edit: editURL(id, k), Save: sectionURL(id, k),
+
+// versionParam names the card's version (see cardVersion) in the Edit and
+// Cancel links, so they can be answered from the person's snapshot.
+const versionParam = "seen"
+
+// sectionLinks are the card's links; version is the card's as shown.
+func sectionLinks(id string, k card, version string) views.SectionLinks {
+	atVersion := ""
+	if version != "" {
+		atVersion = "?" + versionParam + "=" + url.QueryEscape(version)
+	}
+	return views.SectionLinks{Page: customerURL(id), Read: sectionURL(id, k) + atVersion, Edit: editURL(id, k) + atVersion, Save: sectionURL(id, k),
 		Preview: withID(k.previewRoute(), id), Theirs: withID(k.theirsRoute(), id)}
 }
 

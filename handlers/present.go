@@ -86,7 +86,7 @@ func (a *app) showForm(c echo.Context, status int, in sectionInput, st formState
 	if !htmxOf(c.Request()).Partial() {
 		if cust == nil {
 			// A plain post needs the whole page around the form.
-			cust, _ = a.readCustomer(c)
+			cust, _ = a.recentCustomer(c, in.card(), versionOf(in.fingerprint()))
 		}
 		if cust != nil {
 			v = a.pageVM(c.Request().Context(), cust)
@@ -118,17 +118,17 @@ func (a *app) place(c echo.Context, v *views.Customer, id string, in sectionInpu
 	switch in := in.(type) {
 	case *nameInput:
 		form := &views.NameForm{
-			Resolving: in.Resolving, CustomerID: id, Links: sectionLinks(id, cardName), CSRFToken: csrf, Preview: changeLines(in.preview(rules{})), Fingerprint: in.Fingerprint, Name: in.Name, Original: in.Original,
+			Resolving: in.Resolving, CustomerID: id, Links: sectionLinks(id, cardName, versionOf(in.Fingerprint)), CSRFToken: csrf, Preview: changeLines(in.preview(rules{})), Fingerprint: in.Fingerprint, Name: in.Name, Original: in.Original,
 			Errors: st.Errors, ErrorLinks: errorLinks(st.Errors), Problem: st.Problem, Restored: st.Restored,
 		}
 		if fresh := st.Conflict; fresh != nil {
 			form.Conflict = &views.NameConflict{TheirName: fresh.Name(), By: fresh.LastUpdatedBy(), At: fresh.LastUpdateDate()}
 		}
-		v.NameSec = views.NameSection{CustomerID: id, Links: sectionLinks(id, cardName), Name: in.Name, Form: form}
+		v.NameSec = views.NameSection{CustomerID: id, Links: sectionLinks(id, cardName, versionOf(in.Fingerprint)), Name: in.Name, Form: form}
 	case *contactInput:
 		r := a.rulesFor(c)
 		form := &views.ContactForm{
-			Resolving: in.Resolving, CustomerID: id, Links: sectionLinks(id, cardContact), CSRFToken: csrf, Preview: changeLines(in.preview(r)), Fingerprint: in.Fingerprint,
+			Resolving: in.Resolving, CustomerID: id, Links: sectionLinks(id, cardContact, versionOf(in.Fingerprint)), CSRFToken: csrf, Preview: changeLines(in.preview(r)), Fingerprint: in.Fingerprint,
 			Errors: st.Errors, ErrorLinks: errorLinks(st.Errors), Problem: st.Problem, Restored: st.Restored, Focus: st.Focus,
 		}
 		for _, l := range in.Lists {
@@ -137,7 +137,7 @@ func (a *app) place(c echo.Context, v *views.Customer, id string, in sectionInpu
 		if fresh := st.Conflict; fresh != nil {
 			form.Conflict = &views.ContactConflict{Theirs: contactVM(fresh), By: fresh.LastUpdatedBy(), At: fresh.LastUpdateDate()}
 		}
-		v.Contact = views.ContactSection{CustomerID: id, Links: sectionLinks(id, cardContact), Form: form}
+		v.Contact = views.ContactSection{CustomerID: id, Links: sectionLinks(id, cardContact, versionOf(in.Fingerprint)), Form: form}
 	}
 }
 
@@ -198,14 +198,14 @@ func customerVM(c *apptivo.Customer) views.Customer {
 			LastUpdatedBy: c.LastUpdatedBy(),
 			LastUpdatedAt: c.LastUpdateDate(),
 		},
-		NameSec: views.NameSection{CustomerID: c.ID(), Links: sectionLinks(c.ID(), cardName), Name: c.Name()},
+		NameSec: views.NameSection{CustomerID: c.ID(), Links: sectionLinks(c.ID(), cardName, cardVersion(c, cardName)), Name: c.Name()},
 		Contact: contactVM(c),
 	}
 }
 
 // contactVM is the contact details read view: every list, entry by entry.
 func contactVM(c *apptivo.Customer) views.ContactSection {
-	v := views.ContactSection{CustomerID: c.ID(), Links: sectionLinks(c.ID(), cardContact)}
+	v := views.ContactSection{CustomerID: c.ID(), Links: sectionLinks(c.ID(), cardContact, cardVersion(c, cardContact))}
 	for _, k := range rowKinds {
 		l := views.ListView{Heading: k.legend, Empty: k.empty, TestID: k.readID}
 		for _, e := range c.Entries(k.list.Section) {

@@ -55,7 +55,7 @@ func (a *app) respond(c echo.Context, status int, page func(views.Layout) templ.
 		return err
 	}
 	h := c.Response().Header()
-	h.Set("Vary", "HX-Request")
+	h.Add("Vary", "HX-Request")
 	h.Set("Cache-Control", "no-store")
 	return c.HTMLBlob(status, buf.Bytes())
 }

@@ -4,10 +4,12 @@
 package handlers
 
 import (
+	"compress/gzip"
 	"errors"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -39,6 +41,12 @@ type Config struct {
 	LoginPerMinute int             // sign-in attempts per minute per client address
 	BodyLimit      string          // e.g. "256K"
 	PageSize       int
+	// SnapshotLife is how long a record as read may serve Edit and Cancel
+	// without a new read (0: never); SnapshotBytes and
+	// SnapshotBytesPerPerson bound what the snapshots hold.
+	SnapshotLife           time.Duration
+	SnapshotBytes          int
+	SnapshotBytesPerPerson int
 	// HTTPSOnly says browsers reach the desk over HTTPS even when TLS ends
 	// at a proxy (COOKIE_SECURE=1): HSTS is sent.
 	HTTPSOnly bool
@@ -60,6 +68,8 @@ func (c Config) check() error {
 		return errors.New("handlers: Apptivo, Sessions, Assets, Logger, DB and Now are required")
 	case c.DefaultRegion == "" || c.RequestTimeout <= 0 || c.ConfigTTL <= 0 || c.LoginPerMinute <= 0 || c.BodyLimit == "" || c.PageSize <= 0:
 		return errors.New("handlers: DefaultRegion, RequestTimeout, ConfigTTL, LoginPerMinute, BodyLimit and PageSize are required")
+	case c.SnapshotLife < 0 || c.SnapshotLife > 0 && (c.SnapshotBytes <= 0 || c.SnapshotBytesPerPerson <= 0):
+		return errors.New("handlers: SnapshotLife must not be negative, and with snapshots SnapshotBytes and SnapshotBytesPerPerson are required")
 	}
 	return nil
 }
@@ -74,7 +84,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.IPExtractor = clientIP(cfg.TrustedProxies)
 	warnWideProxyRanges(cfg.Logger, cfg.TrustedProxies)
 
-	app := &app{cfg: cfg, configs: newConfigCache(cfg.ConfigTTL), countries: newCountryList()}
+	app := &app{cfg: cfg, configs: newConfigCache(cfg.ConfigTTL), countries: newCountryList(),
+		snapshots: newSnapshots(cfg.SnapshotLife, cfg.SnapshotBytes, cfg.SnapshotBytesPerPerson, cfg.Now)}
 	e.HTTPErrorHandler = app.handleError
 	// Security headers first of all, so that answers made before routing (the
 	// canonical-id redirect, a body too large) carry them too.
@@ -88,6 +99,17 @@ func New(cfg Config) (*echo.Echo, error) {
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			cfg.Logger.Error("panic", "request_id", requestID(c), "error", err.Error(), "stack", string(stack))
 			return err
+		},
+	}))
+	// Pages and fragments go out gzipped (a page is several times smaller);
+	// the static files carry their own, made once at start-up. CSRF tokens
+	// are masked anew in every answer, so compressing a page that reflects
+	// a search can't leak them (BREACH).
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
+		Level: gzip.BestSpeed, MinLength: 1024,
+		Skipper: func(c echo.Context) bool {
+			p := c.Request().URL.Path
+			return strings.HasPrefix(p, static.Prefix) || p == "/favicon.ico" || p == routeHealth
 		},
 	}))
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
@@ -131,4 +153,5 @@ type app struct {
 	cfg       Config
 	configs   *configCache
 	countries *countryList
+	snapshots *snapshots
 }

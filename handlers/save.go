@@ -100,7 +100,7 @@ func (a *app) save(ctx context.Context, client *apptivo.Client, id string, in se
 }
 
 func (a *app) saveLocked(ctx context.Context, client *apptivo.Client, id string, in sectionInput, r rules, who actor, h store.Held) saveResult {
-	fresh, err := client.GetCustomer(ctx, id)
+	fresh, err := a.readFresh(ctx, client, id, who.keyPrint)
 	if err != nil {
 		return saveResult{outcome: outcomeFailed, err: err}
 	}
@@ -150,7 +150,19 @@ func (a *app) send(ctx context.Context, client *apptivo.Client, fresh *apptivo.C
 	if err != nil {
 		entry.Outcome, entry.Reason = failedOutcome(err)
 		res = saveResult{outcome: outcomeFailed, err: err, plan: plan}
+		if entry.Outcome == store.Unknown {
+			// The write may have landed: the snapshot read before it may
+			// no longer be what Apptivo holds.
+			a.snapshots.forget(who.keyPrint, fresh.ID())
+		}
 	} else {
+		// The answer becomes the snapshot only when it is the whole record;
+		// a part of one would open the other card's form empty.
+		if updated.Covers(fresh) {
+			a.snapshots.put(who.keyPrint, updated)
+		} else {
+			a.snapshots.forget(who.keyPrint, fresh.ID())
+		}
 		entry.CustomerName = updated.Name()
 		res = saveResult{outcome: outcomeSaved, fresh: updated, plan: plan, unlike: plan.Unlike(updated)}
 	}
