@@ -126,6 +126,12 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 		t.Fatalf("undo: %d, name still %q", p.status, e.stored(one).Name())
 	}
 	saw("customer.history.undo", p)
+	// And its undo: a redo.
+	p = e.undo(e.hxGet(idPath(one, "/history")), 0, true)
+	if p.status != http.StatusOK || e.stored(one).Name() != "Northwind Metrics LLC" {
+		t.Fatalf("redo: %d, name %q", p.status, e.stored(one).Name())
+	}
+	saw("customer.history.undo", p)
 
 	// A conflict: a colleague renamed the customer meanwhile.
 	_, form = e.openForm(two, "name", true)
@@ -170,17 +176,18 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 		s.expect(t, want, "desk_saves_total", "outcome", outcome)
 	}
 	s.expect(t, 1, "desk_undos_total", "kind", "undo", "outcome", "saved")
-	s.expect(t, 0, "desk_undos_total", "kind", "redo", "outcome", "saved")
+	s.expect(t, 1, "desk_undos_total", "kind", "redo", "outcome", "saved")
+	s.expect(t, 0, "desk_undos_total", "kind", "undo", "outcome", "conflict")
 	for route, byClass := range statuses {
 		for class, n := range byClass {
 			s.expect(t, float64(n), "desk_http_request_duration_seconds", "route", route, "status", class)
 		}
 	}
 	s.expect(t, 1, "desk_http_request_duration_seconds", "route", "metrics.elsewhere", "status", "4xx")
-	// Updates: the save, the undo and the one answered with {} (an answer,
-	// though not the record: the save's outcome is unknown) went through;
-	// one was refused; so was one fresh read.
-	s.expect(t, 3, "desk_apptivo_call_duration_seconds", "action", "update", "outcome", "ok")
+	// Updates: the save, the undo, the redo and the one answered with {}
+	// (an answer, though not the record: the save's outcome is unknown) went
+	// through; one was refused; so was one fresh read.
+	s.expect(t, 4, "desk_apptivo_call_duration_seconds", "action", "update", "outcome", "ok")
 	s.expect(t, 1, "desk_apptivo_call_duration_seconds", "action", "update", "outcome", "refused")
 	s.expect(t, 1, "desk_apptivo_call_duration_seconds", "action", "getById", "outcome", "refused")
 	if n, _ := s.value("desk_apptivo_call_duration_seconds", "action", "getById", "outcome", "ok"); n < 5 {
