@@ -46,6 +46,9 @@ type config struct {
 	// SnapshotLife is how long a record as read serves Edit and Cancel
 	// without another Apptivo read; 0 turns the snapshots off.
 	SnapshotLife time.Duration
+	// MetricsAddr is where /metrics is served, apart from Addr; "" for
+	// nowhere.
+	MetricsAddr string
 
 	// Not read from the environment; here so every value has one home.
 	ConfigTTL  time.Duration // how long Apptivo's type lists are cached per key pair
@@ -179,6 +182,11 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 			bad("AUTH_EMAIL_HEADER", errors.New("needs TRUSTED_PROXIES: the header is believed only from the proxies listed there"))
 		case !validHeaderName(cfg.AuthEmailHeader):
 			bad("AUTH_EMAIL_HEADER", fmt.Errorf("%q is not a header name like X-Forwarded-Email", cfg.AuthEmailHeader))
+		}
+	}
+	if cfg.MetricsAddr = env("METRICS_ADDR"); cfg.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(cfg.MetricsAddr); err != nil {
+			bad("METRICS_ADDR", err)
 		}
 	}
 	if v := env("LOG_LEVEL"); v != "" {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/customerdesk/desk/apptivo"
 	"github.com/customerdesk/desk/apptivo/apptivotest"
@@ -40,12 +41,18 @@ type desk struct {
 	router   *echo.Echo
 	apptivo  *apptivo.Client
 	sessions *auth.Manager
+	metrics  *prometheus.Registry // served on METRICS_ADDR (metrics.go)
 }
 
 // build makes every dependency of the desk from the configuration and the
 // opened database, and the router on top of them.
 func build(cfg config, db store.DB, logger *slog.Logger) (*desk, error) {
-	client, err := apptivo.NewClient(apptivo.WithBaseURL(cfg.ApptivoBaseURL), apptivo.WithTimeout(cfg.ApptivoTimeout))
+	registry, metrics, err := newMetrics(db, logger)
+	if err != nil {
+		return nil, err
+	}
+	client, err := apptivo.NewClient(apptivo.WithBaseURL(cfg.ApptivoBaseURL), apptivo.WithTimeout(cfg.ApptivoTimeout),
+		apptivo.WithObserver(metrics.ObserveApptivo))
 	if err != nil {
 		return nil, fmt.Errorf("APPTIVO_BASE_URL: %w", err)
 	}
@@ -74,12 +81,12 @@ func build(cfg config, db store.DB, logger *slog.Logger) (*desk, error) {
 		Demo:            cfg.Demo, DemoKeys: demoKeys, DefaultRegion: cfg.DefaultRegion, RequestTimeout: cfg.RequestTimeout,
 		ConfigTTL: cfg.ConfigTTL, LoginPerMinute: cfg.LoginPerMinute, BodyLimit: cfg.BodyLimit, PageSize: cfg.PageSize,
 		SnapshotLife: cfg.SnapshotLife, SnapshotBytes: cfg.SnapshotBytes, SnapshotBytesPerPerson: cfg.SnapshotBytesPerPerson,
-		HTTPSOnly: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies,
+		HTTPSOnly: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Metrics: metrics,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &desk{router: router, apptivo: client, sessions: sessions}, nil
+	return &desk{router: router, apptivo: client, sessions: sessions, metrics: registry}, nil
 }
 
 // run starts the desk and blocks until ctx ends, then shuts down gracefully.
@@ -143,6 +150,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
 	servers = append([]*http.Server{srv}, servers...)
+	if cfg.MetricsAddr != "" {
+		metricsSrv, err := serveMetrics(cfg.MetricsAddr, d.metrics, handler, stdout)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		servers = append(servers, metricsSrv)
+	}
 	mode := "Apptivo at " + cfg.ApptivoBaseURL
 	if cfg.Demo {
 		mode = "demo mode on the built-in Apptivo simulator; sign in with API key " + apptivotest.DemoKeys.APIKey +

@@ -41,6 +41,7 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		"TRUSTED_PROXIES":           "10.0.0.1",
 		"HISTORY_RETENTION":         "1h",
 		"DATA_DIR":                  "data?mode=memory",
+		"METRICS_ADDR":              "9090",
 	}
 	for name, value := range cases {
 		_, err := loadConfig(nil, envOf(map[string]string{name: value}), io.Discard)

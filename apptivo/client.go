@@ -80,6 +80,7 @@ type Client struct {
 	maxBackoff    time.Duration
 	maxRetryAfter time.Duration // a longer Retry-After is reported, not waited for
 	userAgent     string
+	observe       Observer // told of every HTTP attempt (observe.go); nil for none
 }
 
 // Option configures a Client.
@@ -389,9 +390,21 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// do sends one call: selectors in the query string, data and credentials in
-// a form body, so keys never sit in a URL (nor in access logs on the way).
+// do sends one call and tells the observer, if any, how it went.
 func (c *Client) do(ctx context.Context, action string, query, body url.Values) (Object, error) {
+	if c.observe == nil {
+		return c.exchange(ctx, action, query, body)
+	}
+	start := time.Now()
+	answer, err := c.exchange(ctx, action, query, body)
+	c.observe(action, Outcome(err), time.Since(start))
+	return answer, err
+}
+
+// exchange sends one call: selectors in the query string, data and
+// credentials in a form body, so keys never sit in a URL (nor in access logs
+// on the way).
+func (c *Client) exchange(ctx context.Context, action string, query, body url.Values) (Object, error) {
 	secrets := []string{c.creds.APIKey, c.creds.AccessKey, url.QueryEscape(c.creds.APIKey), url.QueryEscape(c.creds.AccessKey)}
 	fail := func(kind Kind, status int, cause error) error {
 		return &Error{Kind: kind, Action: action, Status: status, Err: scrub(cause, secrets...)}

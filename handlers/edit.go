@@ -87,6 +87,7 @@ func (a *app) saveSection(c echo.Context, in sectionInput, form url.Values) erro
 	}
 	u := userOf(c)
 	res := a.save(c.Request().Context(), clientOf(c), id, in, r, actor{email: u.Email, keyPrint: u.KeyPrint, requestID: requestID(c)})
+	a.cfg.Metrics.countSave(res)
 	if res.outcome == outcomeSaved {
 		a.cfg.Logger.Info("customer updated", "request_id", requestID(c), "user", userOf(c).Email,
 			"customer_id", id, "attributes", attributeNames(res.plan.Update))

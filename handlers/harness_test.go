@@ -22,6 +22,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/customerdesk/desk/apptivo"
 	"github.com/customerdesk/desk/apptivo/apptivotest"
@@ -97,6 +98,9 @@ type settings struct {
 	SnapshotLife time.Duration
 	// DB is the store to use; nil opens a fresh SQLite file.
 	DB store.DB
+	// Registry, when set, gets the desk's metrics, as main's does (see
+	// metrics_test.go).
+	Registry *prometheus.Registry
 }
 
 // built is a desk made from settings the way main makes one: the real
@@ -111,15 +115,7 @@ func buildDesk(t testing.TB, s settings, logger *slog.Logger, now func() time.Ti
 	t.Helper()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	client, err := apptivo.NewClient(apptivo.WithBaseURL(s.ApptivoBaseURL), apptivo.WithTimeout(s.ApptivoTimeout))
-	if err != nil {
-		t.Fatal(err)
-	}
 	sessions, err := auth.NewManager(auth.Config{SessionKey: key, SecureAlways: s.SecureCookies, MaxSessions: s.MaxSessions, Now: now, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := static.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,11 +123,30 @@ func buildDesk(t testing.TB, s settings, logger *slog.Logger, now func() time.Ti
 	if db == nil {
 		db = openDB(t, now)
 	}
+	opts := []apptivo.Option{apptivo.WithBaseURL(s.ApptivoBaseURL), apptivo.WithTimeout(s.ApptivoTimeout)}
+	var metrics *handlers.Metrics
+	if s.Registry != nil {
+		src := handlers.MetricsSources{Sessions: func(context.Context) (int, error) { return sessions.Len(), nil }}
+		src.Pools, _ = db.(store.Pools)
+		if metrics, err = handlers.NewMetrics(s.Registry, src, logger); err != nil {
+			t.Fatal(err)
+		}
+		opts = append(opts, apptivo.WithObserver(metrics.ObserveApptivo))
+	}
+	client, err := apptivo.NewClient(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assets, err := static.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
 	e, err := handlers.New(handlers.Config{
 		Apptivo: client, Sessions: sessions, Assets: assets, Logger: logger, DB: db, Now: now, AuthEmailHeader: s.AuthEmailHeader,
 		Demo: s.Demo, DemoKeys: s.DemoKeys, DefaultRegion: "US", RequestTimeout: s.RequestTimeout, ConfigTTL: 30 * time.Minute,
 		LoginPerMinute: s.LoginPerMinute, BodyLimit: "256K", PageSize: 25, HTTPSOnly: s.SecureCookies, TrustedProxies: s.TrustedProxies,
 		SnapshotLife: s.SnapshotLife, SnapshotBytes: 32 << 20, SnapshotBytesPerPerson: 16 << 10,
+		Metrics: metrics,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -251,6 +251,10 @@ func (a *app) undo(c echo.Context) error {
 		return nil
 	})
 	if err != nil {
+		res = saveResult{outcome: outcomeBusy}
+	}
+	a.cfg.Metrics.countUndo(ch.UndoOf != 0, res)
+	if res.outcome == outcomeBusy {
 		return a.undoAnswer(c, id, http.StatusConflict, "Someone else is saving this customer right now. Wait a moment, then try again.", nil)
 	}
 	verb := "Undone."

@@ -58,6 +58,8 @@ type Config struct {
 	// AuthEmailHeader, when set, names the header in which a company
 	// sign-in proxy (one of TrustedProxies) says who the person is.
 	AuthEmailHeader string
+	// Metrics records requests, saves and undos; nil records nothing.
+	Metrics *Metrics
 }
 
 // check reports a missing dependency or setting: New takes no defaults of
@@ -87,6 +89,9 @@ func New(cfg Config) (*echo.Echo, error) {
 	app := &app{cfg: cfg, configs: newConfigCache(cfg.ConfigTTL), countries: newCountryList(),
 		snapshots: newSnapshots(cfg.SnapshotLife, cfg.SnapshotBytes, cfg.SnapshotBytesPerPerson, cfg.Now)}
 	e.HTTPErrorHandler = app.handleError
+	if cfg.Metrics != nil {
+		e.Pre(cfg.Metrics.observeRequests(e)) // first, to time everything
+	}
 	// Security headers first of all, so that answers made before routing (the
 	// canonical-id redirect, a body too large) carry them too.
 	e.Pre(securityHeaders(cfg.HTTPSOnly))
@@ -117,6 +122,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.Use(crossOriginProtection())
 
 	e.GET(routeHealth, func(c echo.Context) error { return c.String(http.StatusOK, "ok") }).Name = "healthz"
+	// Metrics are served on their own listener (METRICS_ADDR), never here.
+	e.GET("/metrics", func(echo.Context) error { return echo.ErrNotFound }).Name = "metrics.elsewhere"
 	e.GET(static.Prefix+"*", echo.WrapHandler(cfg.Assets.Handler())).Name = "static"
 	e.GET("/favicon.ico", func(c echo.Context) error {
 		cfg.Assets.Serve(c.Response(), c.Request(), static.Favicon)

@@ -80,6 +80,7 @@ func testDB(t *testing.T, b backend) {
 	t.Run("locks", func(t *testing.T) { testLocks(t, b) })
 	t.Run("concurrency", func(t *testing.T) { testConcurrency(t, b) })
 	t.Run("migrations", func(t *testing.T) { testMigrations(t, b) })
+	t.Run("pools", func(t *testing.T) { testPools(t, b) })
 }
 
 func session(id string, now time.Time, life time.Duration, signedIn bool) Session {
