@@ -5,12 +5,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -42,6 +40,7 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		"HISTORY_RETENTION":         "1h",
 		"DATA_DIR":                  "data?mode=memory",
 		"METRICS_ADDR":              "9090",
+		"SNAPSHOT_LIFE":             "1h",
 	}
 	for name, value := range cases {
 		_, err := loadConfig(nil, envOf(map[string]string{name: value}), io.Discard)
@@ -68,7 +67,7 @@ func TestDefaultsAndFlags(t *testing.T) {
 	}
 	if cfg.Addr != "127.0.0.1:9999" || cfg.ApptivoBaseURL != "https://api.apptivo.com" || cfg.Demo ||
 		cfg.IdleTimeout != 30*time.Minute || cfg.AbsoluteTimeout != 8*time.Hour || cfg.SessionKey != nil ||
-		cfg.DataDir != "./data" || cfg.HistoryRetention != 0 || cfg.SweepEvery != 10*time.Minute {
+		cfg.DataDir != "./data" || cfg.HistoryRetention != 0 || cfg.SweepEvery != 10*time.Minute || cfg.SnapshotLife != time.Minute {
 		t.Fatalf("%+v", cfg)
 	}
 	key := strings.Repeat("ab", 32)
@@ -181,7 +180,7 @@ func browser(t *testing.T) *http.Client {
 
 // get fetches url (as htmx when htmx is set) and returns the status, the
 // Location header and the body.
-func get(t *testing.T, c *http.Client, url string, htmx bool) (int, string, string) {
+func get(t testing.TB, c *http.Client, url string, htmx bool) (int, string, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
@@ -202,24 +201,9 @@ func get(t *testing.T, c *http.Client, url string, htmx bool) (int, string, stri
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 // signInDemo signs c in on the desk at base with the demo keys.
-func signInDemo(t *testing.T, c *http.Client, base string) {
+func signInDemo(t testing.TB, c *http.Client, base string) {
 	t.Helper()
-	_, _, page := get(t, c, base+"/login", false)
-	m := csrfField.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatal("the sign-in page has no _csrf field")
-	}
-	resp, err := c.PostForm(base+"/login", url.Values{
-		"_csrf": {html.UnescapeString(m[1])}, "email": {"alice.sales@example.com"},
-		"apiKey": {apptivotest.DemoKeys.APIKey}, "accessKey": {apptivotest.DemoKeys.AccessKey},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || strings.HasPrefix(resp.Header.Get("Location"), "/login") {
-		t.Fatalf("sign-in: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
-	}
+	signInWith(t, c, base, "alice.sales@example.com", apptivotest.DemoKeys)
 }
 
 // Stopping the desk and starting a new one on the same DATA_DIR keeps
