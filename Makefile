@@ -1,9 +1,9 @@
 # The customer desk. Every target works on a fresh machine: Go fetches the
 # modules and the pinned templ generator; `make test` installs Chromium for
-# the browser tests when it can.
+# the browser tests and PostgreSQL for the store tests when it can.
 GO ?= go
 
-.PHONY: help run test unit e2e generate check bench screenshots chromium
+.PHONY: help run test unit e2e generate check bench screenshots chromium postgres
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -11,12 +11,12 @@ help: ## list the targets
 run: ## the portal in demo mode on the built-in Apptivo simulator (http://127.0.0.1:8080)
 	APPTIVO_DEMO=1 $(GO) run .
 
-test: chromium ## every test, the browser tests included, with the race detector
+test: chromium postgres ## every test, the browser and PostgreSQL tests included, with the race detector
 	$(GO) test -race -count=1 -skip '^TestSoak' ./...
-	@# The soak test prints its counts (saved / conflict / failed / unknown).
-	$(GO) test -race -count=1 -run '^TestSoak' -v ./handlers/
+	@# The soak tests (one desk; two desks on PostgreSQL) print their counts.
+	$(GO) test -race -count=1 -run '^TestSoak' -v ./handlers/ .
 
-unit: ## every test except the browser tests
+unit: postgres ## every test except the browser tests
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /e2e)
 
 e2e: chromium ## the browser tests only
@@ -33,7 +33,7 @@ check: ## generated code up to date, gofmt and go vet clean
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 	$(GO) vet ./...
 
-bench: ## benchmarks (ratios against a baseline in the same run)
+bench: postgres ## benchmarks (ratios against a baseline in the same run; the store's on SQLite and PostgreSQL)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 screenshots: chromium ## write PNGs of the key screens to docs/screenshots
@@ -41,3 +41,6 @@ screenshots: chromium ## write PNGs of the key screens to docs/screenshots
 
 chromium: ## make sure Debian's chromium is installed (installs it when root)
 	@e2e/ensure-chromium.sh
+
+postgres: ## make sure Debian's postgresql is installed (installs it when root; tests start their own servers)
+	@e2e/ensure-postgres.sh

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -22,11 +23,15 @@ import (
 // once at start and handed to the constructors main calls. Its defaults are
 // in defaultConfig and nowhere else.
 type config struct {
-	Addr            string
-	ApptivoBaseURL  string
-	ApptivoTimeout  time.Duration // cap on one Apptivo call
-	Demo            bool
-	DataDir         string // the SQLite file and the generated session key live here
+	Addr           string
+	ApptivoBaseURL string
+	ApptivoTimeout time.Duration // cap on one Apptivo call
+	Demo           bool
+	DataDir        string // the SQLite file and the generated session key live here
+	// DatabaseURL, when set, is the PostgreSQL database several desks
+	// share (sessions, history, save locks) instead of DataDir's file. It
+	// may hold a password: it is never logged nor put in an error.
+	DatabaseURL     string
 	SessionKey      []byte // from SESSION_KEY; nil means DataDir's session.key (see sessionKey)
 	IdleTimeout     time.Duration
 	AbsoluteTimeout time.Duration
@@ -157,6 +162,16 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 			bad("SESSION_KEY", err)
 		}
 	}
+	if cfg.DatabaseURL = env("DATABASE_URL"); cfg.DatabaseURL != "" {
+		if err := checkDatabaseURL(cfg.DatabaseURL); err != nil {
+			bad("DATABASE_URL", err)
+		}
+		// Every desk on the database must read every other's cookies and
+		// sealed keys: one key for all, never one made per DATA_DIR.
+		if env("SESSION_KEY") == "" {
+			bad("SESSION_KEY", errors.New("must be set when DATABASE_URL is: every desk on the database needs the same key (e.g. openssl rand -hex 32)"))
+		}
+	}
 	if v := env("HISTORY_RETENTION"); v != "" && v != "0" {
 		d, err := time.ParseDuration(v)
 		if err == nil && d != 0 && d < 24*time.Hour {
@@ -201,6 +216,21 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		bad("LOG_FORMAT", errors.New("must be text or json"))
 	}
 	return cfg, errors.Join(errs...)
+}
+
+// checkDatabaseURL accepts a postgres:// or postgresql:// URL naming a
+// host. Its errors never repeat the URL, which may hold a password.
+func checkDatabaseURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return errors.New("is not a URL like postgres://desk:PASSWORD@db.example.com:5432/desk")
+	case u.Scheme != "postgres" && u.Scheme != "postgresql":
+		return errors.New("must start with postgres:// or postgresql://")
+	case u.Host == "" && u.Query().Get("host") == "":
+		return errors.New("must name the database server, e.g. postgres://desk:PASSWORD@db.example.com:5432/desk")
+	}
+	return nil
 }
 
 func parseBool(s string) (bool, error) {

@@ -96,8 +96,20 @@ func writeNewFile(path string, data []byte) error {
 	return os.Link(tmp.Name(), path)
 }
 
-// openStore opens (creating and migrating) the desk's database in DATA_DIR.
+// openStore opens (creating and migrating) the desk's database: the
+// PostgreSQL database of DATABASE_URL, which several desks may share, or
+// else the SQLite file in DATA_DIR, which is this desk's alone.
 func openStore(ctx context.Context, cfg config, logger *slog.Logger) (store.DB, error) {
+	if cfg.DatabaseURL != "" {
+		db, err := store.OpenPostgres(ctx, cfg.DatabaseURL, store.PostgresOptions{Logger: logger})
+		switch {
+		case errors.Is(err, store.ErrSchemaTooNew):
+			return nil, fmt.Errorf("DATABASE_URL: %w: upgrade the desk", err)
+		case err != nil:
+			return nil, fmt.Errorf("DATABASE_URL: %w", err) // the store's errors never hold the password
+		}
+		return db, nil
+	}
 	db, err := store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, databaseFile), store.SQLiteOptions{Logger: logger})
 	switch {
 	case errors.Is(err, store.ErrSchemaTooNew):

@@ -101,16 +101,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	logger := slog.New(handler)
 
-	if err := prepareDataDir(cfg.DataDir); err != nil {
-		return err
-	}
-	if cfg.SessionKey, err = sessionKey(cfg, logger); err != nil {
-		return err
+	if cfg.DatabaseURL == "" { // else nothing is kept on this machine: SESSION_KEY is set
+		if err := prepareDataDir(cfg.DataDir); err != nil {
+			return err
+		}
+		if cfg.SessionKey, err = sessionKey(cfg, logger); err != nil {
+			return err
+		}
 	}
 	db, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
+	// Closed last, after the servers have finished their requests: a save
+	// in flight still records its history entry.
 	defer func() {
 		if err := db.Close(); err != nil {
 			logger.Warn("closing the database failed", "err", err)
@@ -172,8 +176,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// No new connections from here on (a load balancer's /readyz fails
+	// too); requests in flight finish, each within REQUEST_TIMEOUT, so a
+	// save that reached Apptivo is answered and recorded.
+	logger.Info("shutting down: finishing the requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.RequestTimeout+5*time.Second)
 	defer cancel()
 	var errs []error
 	for _, s := range servers {

@@ -3,21 +3,33 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/customerdesk/desk/apptivo/apptivotest"
+	"github.com/customerdesk/desk/handlers/soak"
 	"github.com/customerdesk/desk/store"
+	"github.com/customerdesk/desk/store/pgtest"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -26,6 +38,7 @@ func envOf(m map[string]string) func(string) string {
 
 func TestInvalidSettingsNameTheSetting(t *testing.T) {
 	cases := map[string]string{
+		"DATABASE_URL":              "mysql://desk:hunter2@db/desk",
 		"ADDR":                      "no-port",
 		"APPTIVO_DEMO":              "maybe",
 		"SESSION_IDLE_TIMEOUT":      "forever",
@@ -47,8 +60,8 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%q: error %v does not name the setting", name, value, err)
 		}
-		if err != nil && name == "SESSION_KEY" && strings.Contains(err.Error(), value) {
-			t.Error("the session key's value leaked into the error")
+		if err != nil && (name == "SESSION_KEY" || name == "DATABASE_URL") && strings.Contains(err.Error(), value) {
+			t.Errorf("the value of %s leaked into the error", name)
 		}
 	}
 }
@@ -101,11 +114,18 @@ func (d *runningDesk) output() string {
 // and waits for it to listen.
 func startDesk(t *testing.T, env map[string]string) *runningDesk {
 	t.Helper()
+	return startDeskWith(t, []string{"-addr", "127.0.0.1:0", "-demo", "1"}, env)
+}
+
+// startDeskWith runs the desk with args and env, and waits for it to
+// listen.
+func startDeskWith(t *testing.T, args []string, env map[string]string) *runningDesk {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-demo", "1"}, envOf(env), pw)
+		done <- run(ctx, args, envOf(env), pw)
 		pw.Close()
 	}()
 	d := &runningDesk{}
@@ -132,7 +152,7 @@ func startDesk(t *testing.T, env map[string]string) *runningDesk {
 		select {
 		case err := <-done:
 			return err
-		case <-time.After(20 * time.Second):
+		case <-time.After(time.Minute):
 			return errors.New("run did not stop")
 		}
 	}
@@ -292,4 +312,327 @@ func TestApptivoTimeoutReachesTheClient(t *testing.T) {
 	if got := d.apptivo.Timeout(); got != 38*time.Second {
 		t.Fatalf("client timeout %v, want 38s", got)
 	}
+}
+
+// DATABASE_URL switches the desk to PostgreSQL, and needs SESSION_KEY: desks
+// sharing a database must share the key. Its password never shows.
+func TestDatabaseURLSetting(t *testing.T) {
+	const pw = "hunter2-Secret"
+	key := strings.Repeat("ab", 32)
+	for _, u := range []string{"postgres://desk:" + pw + "@db.example.com:5432/desk?sslmode=require", "postgresql://desk:" + pw + "@db/desk"} {
+		cfg, err := loadConfig(nil, envOf(map[string]string{"DATABASE_URL": u, "SESSION_KEY": key}), io.Discard)
+		if err != nil || cfg.DatabaseURL != u {
+			t.Errorf("%s: %v, %q", store.Redact(u, u), err, store.Redact(cfg.DatabaseURL, u))
+		}
+		_, err = loadConfig(nil, envOf(map[string]string{"DATABASE_URL": u}), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "SESSION_KEY") {
+			t.Errorf("without SESSION_KEY: %v", err)
+		}
+	}
+	for _, u := range []string{"mysql://desk:" + pw + "@db/desk", "postgres://desk:" + pw + "@/desk", "postgres://desk:" + pw + "@db:port/desk", "desk:" + pw} {
+		_, err := loadConfig(nil, envOf(map[string]string{"DATABASE_URL": u, "SESSION_KEY": key}), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") || strings.Contains(err.Error(), pw) {
+			t.Errorf("%s: %v, want an error naming DATABASE_URL without the password", store.Redact(u, u), err)
+		}
+	}
+}
+
+// One PostgreSQL server for the package's tests, stopped when they end.
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// desks are desk instances on one PostgreSQL database with one SESSION_KEY,
+// as a load balancer would have them, talking to one Apptivo simulator.
+type desks struct {
+	sim  *apptivotest.Server
+	env  map[string]string
+	gate updateGate
+}
+
+// updateGate holds the next update at the simulator's door until told.
+type updateGate struct {
+	mu       sync.Mutex
+	arrived  chan struct{}
+	released chan struct{}
+}
+
+// hold arms the gate: arrived closes when the next update comes, which then
+// waits for release.
+func (g *updateGate) hold() (arrived <-chan struct{}, release func()) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.arrived, g.released = make(chan struct{}), make(chan struct{})
+	return g.arrived, sync.OnceFunc(func() { close(g.released) })
+}
+
+func (g *updateGate) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("a") == "update" {
+			g.mu.Lock()
+			arrived, released := g.arrived, g.released
+			g.arrived = nil // one update only
+			g.mu.Unlock()
+			if arrived != nil {
+				close(arrived)
+				<-released
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func newDesks(t *testing.T, databaseURL string, extra map[string]string) *desks {
+	t.Helper()
+	sim := apptivotest.New()
+	ds := &desks{sim: sim}
+	simSrv := httptest.NewServer(ds.gate.wrap(sim))
+	t.Cleanup(func() { sim.Close(); simSrv.Close() })
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	env := map[string]string{"DATABASE_URL": databaseURL, "SESSION_KEY": hex.EncodeToString(key),
+		"APPTIVO_BASE_URL": simSrv.URL, "DATA_DIR": t.TempDir()}
+	maps.Copy(env, extra)
+	ds.env = env
+	return ds
+}
+
+// start starts one more desk (not in demo mode: they share the simulator).
+func (ds *desks) start(t *testing.T) *runningDesk {
+	t.Helper()
+	d := startDeskWith(t, []string{"-addr", "127.0.0.1:0"}, ds.env)
+	for _, secret := range []string{pgPassword(ds.env["DATABASE_URL"]), ds.env["SESSION_KEY"]} {
+		t.Cleanup(func() {
+			if strings.Contains(d.output(), secret) {
+				t.Error("a secret (the database password or the session key) is in the desk's log")
+			}
+		})
+	}
+	return d
+}
+
+func pgPassword(databaseURL string) string {
+	u, _ := url.Parse(databaseURL)
+	pw, _ := u.User.Password()
+	return pw
+}
+
+// page fetches path from desk as htmx (a fragment) and parses it.
+func page(t *testing.T, c *http.Client, desk, path string) (int, *goquery.Document) {
+	t.Helper()
+	status, _, body := get(t, c, desk+path, true)
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status, doc
+}
+
+// post sends form to desk as htmx does, with the form's CSRF token.
+func post(t *testing.T, c *http.Client, desk, path string, form url.Values) (int, *goquery.Document) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, desk+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("X-CSRF-Token", form.Get("_csrf"))
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	doc, err := goquery.NewDocumentFromReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, doc
+}
+
+const nameForm = "/customers/1000001/name"
+
+// openNameForm opens customer 1000001's name form on desk and returns what
+// it would submit.
+func openNameForm(t *testing.T, c *http.Client, desk string) url.Values {
+	t.Helper()
+	status, doc := page(t, c, desk, nameForm+"/edit")
+	form := doc.Find("form[data-section-form]")
+	if status != http.StatusOK || form.Length() == 0 {
+		t.Fatalf("the name form on %s: %d", desk, status)
+	}
+	return soak.FormValues(form)
+}
+
+func live(doc *goquery.Document) string {
+	return strings.Join(strings.Fields(doc.Find("#live").Text()), " ")
+}
+
+// Two desks on one PostgreSQL database behave as one desk: a sign-in, a
+// save, a conflict check and a sign-out made on either hold on both, and a
+// desk restarted (finishing the save in flight first) loses nothing.
+func TestTwoDesksOnePostgres(t *testing.T) {
+	ds := newDesks(t, pgtest.NewDatabase(t), nil)
+	a, b := ds.start(t), ds.start(t)
+	alice, bob := browser(t), browser(t)
+
+	signInDemo(t, alice, a.url)
+	if status, to, _ := get(t, alice, b.url+"/customers", false); status != http.StatusOK {
+		t.Fatalf("A's sign-in on B: %d to %q, want 200", status, to)
+	}
+
+	// Saved on B, in the history on A.
+	form := openNameForm(t, alice, b.url)
+	form.Set("name", "Northwind Saved On B")
+	if status, doc := post(t, alice, b.url, nameForm, form); status != http.StatusOK || !strings.HasPrefix(live(doc), "Saved") {
+		t.Fatalf("the save on B: %d %q", status, live(doc))
+	}
+	if status, doc := page(t, alice, a.url, "/customers/1000001/history"); status != http.StatusOK || !strings.Contains(doc.Text(), "Northwind Saved On B") {
+		t.Errorf("A's history of the customer (%d) does not show B's save:\n%s", status, strings.Join(strings.Fields(doc.Text()), " "))
+	}
+
+	// The same section saved on A and on B at once: one update, one
+	// conflict view. Apptivo is slow, so both requests reach the lock while
+	// the first holds it: without a lock shared by the desks both would
+	// pass the check.
+	signInDemo(t, bob, b.url)
+	ds.sim.SetLatency(150 * time.Millisecond)
+	for round := range 3 {
+		forms := []url.Values{openNameForm(t, alice, a.url), openNameForm(t, bob, b.url)}
+		before := len(ds.sim.Applied())
+		var wg sync.WaitGroup
+		results := make([]string, 2)
+		for i, who := range []struct {
+			c    *http.Client
+			desk string
+		}{{alice, a.url}, {bob, b.url}} {
+			forms[i].Set("name", fmt.Sprintf("Northwind round %d by %d", round, i))
+			wg.Go(func() {
+				status, doc := post(t, who.c, who.desk, nameForm, forms[i])
+				switch {
+				case status == http.StatusOK && strings.HasPrefix(live(doc), "Saved"):
+					results[i] = "saved"
+				case status == http.StatusConflict && doc.Find("[data-testid=conflict]").Length() > 0:
+					results[i] = "conflict"
+				default:
+					results[i] = fmt.Sprintf("%d %q", status, live(doc))
+				}
+			})
+		}
+		wg.Wait()
+		slices.Sort(results)
+		if applied := len(ds.sim.Applied()) - before; applied != 1 || !slices.Equal(results, []string{"conflict", "saved"}) {
+			t.Errorf("round %d: %d updates applied and outcomes %v; want 1 and [conflict saved]", round, applied, results)
+		}
+	}
+
+	// A stops (a rolling deploy) with a save in flight: the save finishes
+	// and is recorded before A is gone; the new A knows everyone.
+	ds.sim.SetLatency(0)
+	form = openNameForm(t, alice, a.url)
+	form.Set("name", "Northwind Saved While Stopping")
+	arrived, release := ds.gate.hold()
+	defer release()
+	saved := make(chan string, 1)
+	go func() {
+		status, doc := post(t, alice, a.url, nameForm, form)
+		saved <- fmt.Sprintf("%d %s", status, live(doc))
+	}()
+	<-arrived // the update is at Apptivo
+	stopped := make(chan error, 1)
+	go func() { stopped <- a.stop() }()
+	waitUntil(t, func() bool { return strings.Contains(a.output(), "shutting down") })
+	release()
+	if got := <-saved; !strings.HasPrefix(got, "200 Saved") {
+		t.Errorf("the save in flight while A stopped: %s", got)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("stopping A: %v", err)
+	}
+	a = ds.start(t)
+	if status, to, _ := get(t, alice, a.url+"/customers", false); status != http.StatusOK {
+		t.Errorf("after A restarted: %d to %q, want 200 (still signed in)", status, to)
+	}
+	if status, doc := page(t, alice, b.url, "/customers/1000001/history"); status != http.StatusOK || !strings.Contains(doc.Text(), "Northwind Saved While Stopping") {
+		t.Errorf("the history lacks the save A finished while stopping")
+	}
+
+	// Signed out on B: A no longer knows the session.
+	token := openNameForm(t, alice, b.url).Get("_csrf")
+	if status, _ := post(t, alice, b.url, "/logout", url.Values{"_csrf": {token}}); status >= 400 {
+		t.Fatalf("sign-out on B: %d", status)
+	}
+	if status, to, _ := get(t, alice, a.url+"/customers", false); status != http.StatusSeeOther || !strings.HasPrefix(to, "/login") {
+		t.Errorf("after signing out on B, A answers %d to %q; want the sign-in page", status, to)
+	}
+}
+
+// waitUntil polls cond until it holds (a minute at most, a failure then).
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("gave up waiting")
+		}
+	}
+}
+
+// The database going away: pages say so (503) instead of signing anyone
+// out, /readyz fails while /healthz does not, and once the database is back
+// the desk works again by itself, everyone still signed in.
+func TestDeskWhileTheDatabaseIsDown(t *testing.T) {
+	srv := pgtest.Start(t) // a server of its own, to stop
+	ds := newDesks(t, srv.NewDatabase(t), nil)
+	d := ds.start(t)
+	c := browser(t)
+	signInDemo(t, c, d.url)
+	form := openNameForm(t, c, d.url)
+	if status, _, _ := get(t, c, d.url+"/readyz", false); status != http.StatusOK {
+		t.Fatalf("/readyz: %d", status)
+	}
+
+	srv.Stop()
+	const words = "cannot reach its database"
+	if status, to, body := get(t, c, d.url+"/customers", false); status != http.StatusServiceUnavailable || to != "" || !strings.Contains(body, words) {
+		t.Errorf("a page: %d to %q, want 503 saying the database is away", status, to)
+	}
+	if status, doc := page(t, c, d.url, nameForm+"/edit"); status != http.StatusServiceUnavailable || !strings.Contains(live(doc), words) {
+		t.Errorf("an htmx fragment: %d %q", status, live(doc))
+	}
+	form.Set("name", "Northwind While Down")
+	if status, doc := post(t, c, d.url, nameForm, form); status != http.StatusServiceUnavailable || !strings.Contains(live(doc), words) {
+		t.Errorf("a save: %d %q, want 503 with the form left on screen", status, live(doc))
+	}
+	if status, _ := post(t, c, d.url, "/logout", url.Values{"_csrf": {form.Get("_csrf")}}); status != http.StatusServiceUnavailable {
+		t.Errorf("a sign-out: %d, want 503 (the session may live on, so it must not look signed out)", status)
+	}
+	if status, _, _ := get(t, c, d.url+"/readyz", false); status != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with the database down: %d, want 503", status)
+	}
+	if status, _, _ := get(t, c, d.url+"/healthz", false); status != http.StatusOK {
+		t.Errorf("/healthz with the database down: %d, want 200 (the process is alive)", status)
+	}
+	if n := len(ds.sim.Applied()); n != 0 {
+		t.Errorf("%d updates reached Apptivo while the database was down", n)
+	}
+
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, func() bool { status, _, _ := get(t, c, d.url+"/readyz", false); return status == http.StatusOK })
+	if status, to, _ := get(t, c, d.url+"/customers", false); status != http.StatusOK {
+		t.Errorf("after the database came back: %d to %q, want 200 (still signed in)", status, to)
+	}
+	if status, doc := post(t, c, d.url, nameForm, form); status != http.StatusOK || !strings.HasPrefix(live(doc), "Saved") {
+		t.Errorf("the same form saved after the database came back: %d %q", status, live(doc))
+	}
+}
+
+// The soak of "Hold the line" across two desks on one PostgreSQL: eight
+// people, half on each desk, save one customer while the simulator
+// misbehaves; soak.Check proves from its log that no edit was lost. With
+// only in-process locks the desks would overwrite each other unseen.
+func TestSoakTwoDesks(t *testing.T) {
+	ds := newDesks(t, pgtest.NewDatabase(t), map[string]string{"APPTIVO_TIMEOUT": "1s", "REQUEST_TIMEOUT": "20s"})
+	a, b := ds.start(t), ds.start(t)
+	soak.Prove(t, ds.sim, a.url, b.url)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/customerdesk/desk/auth"
 	"github.com/customerdesk/desk/auth/authtest"
 	"github.com/customerdesk/desk/store"
+	"github.com/customerdesk/desk/store/pgtest"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -31,6 +32,18 @@ func openSQLite(t *testing.T, path string, now func() time.Time) *store.SQLite {
 func TestManagerOverSQLite(t *testing.T) {
 	authtest.TestManager(t, func(t *testing.T, now func() time.Time) auth.Store {
 		return sessionStore{db: openSQLite(t, filepath.Join(t.TempDir(), databaseFile), now), now: now}
+	})
+}
+
+// And over PostgreSQL, where several desks keep their sessions.
+func TestManagerOverPostgres(t *testing.T) {
+	authtest.TestManager(t, func(t *testing.T, now func() time.Time) auth.Store {
+		db, err := store.OpenPostgres(context.Background(), pgtest.NewDatabase(t), store.PostgresOptions{Now: now, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return sessionStore{db: db, now: now}
 	})
 }
 

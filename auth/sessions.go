@@ -254,6 +254,9 @@ type session struct {
 	// created marks a session made in this request (by SignIn): its record
 	// and cookie are written when it is saved.
 	created bool
+	// err is the Store's failure while loading it (wrapping ErrUnavailable):
+	// whether the request is signed in is unknown.
+	err error
 }
 
 func (s *session) live() bool { return s.id != "" && !s.ended }
@@ -311,8 +314,13 @@ func (st serverStore) Save(r *http.Request, w http.ResponseWriter, g *sessions.S
 		return errNoSession
 	}
 	if g.Options != nil && g.Options.MaxAge < 0 {
+		if s.err != nil { // the record may live on: say so rather than seem signed out
+			return s.err
+		}
 		if s.id != "" {
-			_ = m.store.Delete(r.Context(), s.id)
+			if err := m.store.Delete(r.Context(), s.id); err != nil {
+				return unavailable(err)
+			}
 		}
 		*s = session{}
 		g.ID = ""
@@ -327,7 +335,7 @@ func (st serverStore) Save(r *http.Request, w http.ResponseWriter, g *sessions.S
 		return fmt.Errorf("auth: encoding session cookie: %w", err)
 	}
 	if err := m.store.Create(r.Context(), s.rec); err != nil {
-		return err
+		return unavailable(err)
 	}
 	s.created, g.ID, g.IsNew = false, s.id, false
 	// The cookie outlives the sign-in by the grace window, or a draft saved
@@ -356,7 +364,8 @@ func (m *Manager) save(w http.ResponseWriter, r *http.Request) error {
 // last-seen time it refreshes, or one that ended within the grace window. A
 // missing, forged or unknown cookie yields none; the reason is logged at
 // debug level only, since it is either routine (expiry) or an attacker's
-// problem.
+// problem. A Store that fails otherwise yields none either, marked with
+// its error (see Unavailable): the person is not signed out by it.
 func (m *Manager) load(r *http.Request) *session {
 	s := &session{}
 	name := m.cookieName(r, m.name)
@@ -372,6 +381,9 @@ func (m *Manager) load(r *http.Request) *session {
 	ctx := r.Context()
 	rec, err := m.store.Load(ctx, string(raw))
 	if err != nil {
+		if err := unavailable(err); errors.Is(err, ErrUnavailable) {
+			return &session{err: err}
+		}
 		m.log.Debug("auth: session cookie ignored", "reason", err.Error())
 		return s
 	}
@@ -390,7 +402,7 @@ func (m *Manager) load(r *http.Request) *session {
 		}
 		expires := m.end(rec.Created, now).Add(m.grace)
 		if err := m.store.Touch(ctx, rec.ID, now, expires); err != nil {
-			return &session{}
+			return &session{err: unavailable(err)} // nil when it was signed out meanwhile
 		}
 		s.rec.LastSeen, s.rec.Expires = now, expires
 		return s
@@ -437,11 +449,17 @@ func (m *Manager) persist(r *http.Request, s *session) error {
 		rec.LastSeen, rec.Expires = now, m.end(rec.Created, now).Add(m.grace)
 	}
 	if err := m.store.Save(r.Context(), rec); err != nil {
-		return err
+		return unavailable(err)
 	}
 	s.rec = rec
 	return nil
 }
+
+// Unavailable reports, wrapping ErrUnavailable, that the Store failed
+// while looking up the request's session: whether the request is signed
+// in is unknown, and the person should hear that rather than be sent to
+// sign in. Nil otherwise.
+func (m *Manager) Unavailable(r *http.Request) error { return m.session(r).err }
 
 var errNoSession = errors.New("auth: no session")
 

@@ -22,6 +22,20 @@ var ErrNotFound = errors.New("auth: no such session")
 // anyway would silently resurrect a signed-out session, so nothing is written.
 var ErrSessionGone = errors.New("auth: session expired or was deleted")
 
+// ErrUnavailable wraps a Store's failure for any other reason (a database
+// that cannot be reached): the session is then neither known nor unknown,
+// so nobody is told they are signed out, nor signed out by it.
+var ErrUnavailable = errors.New("auth: the session store cannot be reached")
+
+// unavailable is err as the Manager reports it: the Store's own answers
+// as they are, anything else wrapped in ErrUnavailable.
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrSessionGone) || errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
 // Record is one session as a Store holds it: the encoded session data, which
 // a Store never looks into, and what a Store needs to expire and evict
 // sessions without decoding them.

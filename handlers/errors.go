@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/customerdesk/desk/apptivo"
+	"github.com/customerdesk/desk/auth"
 	"github.com/customerdesk/desk/views"
 )
 
@@ -135,10 +136,19 @@ func (a *app) handleError(err error, c echo.Context) {
 			msg = "That form was too large to accept."
 		}
 	}
+	title := ""
+	if errors.Is(err, auth.ErrUnavailable) {
+		// The session store (the database) failed: never shown as a
+		// sign-out, and nothing is lost by trying again.
+		status, title = http.StatusServiceUnavailable, "Database unavailable"
+		msg = "The desk cannot reach its database right now, so it cannot check your sign-in or save anything. Nothing was lost: try again in a moment."
+	}
 	if status >= 500 {
 		a.cfg.Logger.Error("request failed", "request_id", requestID(c), "error", err.Error())
 	}
-	title := http.StatusText(status)
+	if title == "" {
+		title = http.StatusText(status)
+	}
 	if status == http.StatusNotFound {
 		title = "Page not found"
 	}

@@ -93,6 +93,9 @@ func (a *app) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		if a.cfg.Sessions.CheckCSRF(r, formToken(c)) {
 			return next(c)
 		}
+		if err := a.cfg.Sessions.Unavailable(r); err != nil {
+			return err // not an expired form: the database is away (handleError)
+		}
 		// A section form opened before the person signed in again (e.g. in
 		// another tab) carries an old token. The request already passed the
 		// cross-origin check, so keep what was typed and reopen the form
@@ -124,6 +127,9 @@ func formToken(c echo.Context) string {
 // afterwards. A save from an expired sign-in keeps what was typed.
 func (a *app) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if err := a.cfg.Sessions.Unavailable(c.Request()); err != nil {
+			return err // whether they are signed in is unknown, not "no" (handleError)
+		}
 		r, ok := a.cfg.Sessions.WithUser(c.Request(), a.cfg.Apptivo)
 		if !ok {
 			back := pageOf(c)

@@ -17,7 +17,8 @@ const (
 	routeHome        = "/"
 	routeLogin       = "/login"
 	routeLogout      = "/logout"
-	routeHealth      = "/healthz"
+	routeHealth      = "/healthz" // liveness: the process answers
+	routeReady       = "/readyz"  // readiness: and so does the database
 	routeCustomers   = "/customers"
 	routeCustomer    = routeCustomers + "/:id"
 	routeHistory     = routeCustomer + "/history"

@@ -5,6 +5,7 @@ package handlers
 
 import (
 	"compress/gzip"
+	"context"
 	"errors"
 	"log/slog"
 	"net"
@@ -124,6 +125,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.GET(routeHealth, func(c echo.Context) error { return c.String(http.StatusOK, "ok") }).Name = "healthz"
 	// Metrics are served on their own listener (METRICS_ADDR), never here.
 	e.GET("/metrics", func(echo.Context) error { return echo.ErrNotFound }).Name = "metrics.elsewhere"
+	e.GET(routeReady, app.ready).Name = "readyz"
 	e.GET(static.Prefix+"*", echo.WrapHandler(cfg.Assets.Handler())).Name = "static"
 	e.GET("/favicon.ico", func(c echo.Context) error {
 		cfg.Assets.Serve(c.Response(), c.Request(), static.Favicon)
@@ -153,6 +155,21 @@ func New(cfg Config) (*echo.Echo, error) {
 		signedIn.POST(k.card.theirsRoute(), app.theirs(k.card), app.csrf).Name = "customer." + string(k.card) + ".theirs"
 	}
 	return e, nil
+}
+
+// readyTimeout bounds /readyz's question to the database.
+const readyTimeout = time.Second
+
+// ready answers a load balancer: 200 while the database answers within
+// readyTimeout, 503 otherwise (the process itself is /healthz).
+func (a *app) ready(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), readyTimeout)
+	defer cancel()
+	if err := a.cfg.DB.Ping(ctx); err != nil {
+		a.cfg.Logger.Warn("readiness: the database does not answer", "error", err.Error())
+		return c.String(http.StatusServiceUnavailable, "the database does not answer")
+	}
+	return c.String(http.StatusOK, "ok")
 }
 
 // app holds the handlers' shared dependencies.

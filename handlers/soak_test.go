@@ -2,45 +2,15 @@ package handlers_test
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/customerdesk/desk/apptivo/apptivotest"
 	"github.com/customerdesk/desk/handlers/soak"
 	"github.com/customerdesk/desk/store"
 )
-
-// soakRecord is the customer everyone saves: bytes a careless re-encoding
-// would change, and entries sharing ids, with a second phone and email that
-// no save ever touches.
-const soakRecord = "{ \"customerId\" : 4000001, \"customerName\" : \"Soak & Co <test>\", \"customerNumber\":\"S1\", \"statusName\":\"Active\", \"version\":1,\n" +
-	"  \"description\" : \"keep \\u003cme\\u003e & <me>\" , \"dup\":1, \"dup\":2,\n" +
-	"  \"customAttributes\" : [ { \"customAttributeValue\" : 12345678901234567890123 , \"t\" : \"Y\" } ],\n" +
-	"  \"phoneNumbers\" : [ {\"phoneNumber\":\"+1 650 253 0001\",\"phoneTypeCode\":\"PHONE_BUSINESS\",\"phoneType\":\"Business\",\"communicationId\":1},\n" +
-	"    { \"phoneNumber\" : \"+1 312-555-0147\" , \"phoneTypeCode\":\"PHONE_MOBILE\",\"phoneType\":\"Mobile <kept>\",\"communicationId\":1, \"note\":\"\\u003c&>\" } ],\n" +
-	"  \"removePhoneNumbers\" : [ ],\n" +
-	"  \"emailAddresses\" : [ {\"emailAddress\":\"first@soak.example\",\"emailTypeCode\":\"BUSINESS\",\"emailType\":\"Business\",\"communicationId\":1},\n" +
-	"    {\"emailAddress\":\"kept@soak.example\", \"emailTypeCode\":\"PERSONAL\",\"emailType\":\"Personal\",\"communicationId\":1, \"x\" : \"\\u0026\"} ],\n" +
-	"  \"removeEmailAddresses\" : [ ],\n" +
-	"  \"addresses\" : [ { \"addressId\" : 77, \"addressTypeCode\":\"1\", \"addressType\":\"Billing Address\", \"addressLine1\":\"1 Soak St <rear>\", \"city\":\"Chicago\", \"countryCode\":\"US\", \"countryName\":\"United States\" } ],\n" +
-	"  \"removeAddresses\" : [ ] }"
-
-// soakFaults are what the simulator throws at the desk during a soak: each
-// strikes a share of the matching calls.
-var soakFaults = []apptivotest.Failure{
-	{Mode: apptivotest.FailInternalError, Action: "getById", Chance: 0.05},
-	{Mode: apptivotest.FailResetConnection, Action: "getById", Chance: 0.02},
-	{Mode: apptivotest.FailInternalError, Action: "update", Chance: 0.05},
-	{Mode: apptivotest.FailHang, Action: "update", Chance: 0.03},      // times out, never applied
-	{Mode: apptivotest.FailHangAfter, Action: "update", Chance: 0.04}, // times out, applied
-	{Mode: apptivotest.FailOddAnswer, Action: "update", Chance: 0.04, Body: `{"status":"OK"}`},
-	{Mode: apptivotest.FailRateLimited, Action: "update", Chance: 0.03},
-	{Mode: apptivotest.FailStatusFailure, Action: "update", Chance: 0.03, Reason: "Value rejected by a workflow rule"},
-}
 
 // Issue 7: eight people save one customer 240 times across the Name and
 // Contact sections, through the real router and the simulator, while the
@@ -57,26 +27,7 @@ func TestSoak(t *testing.T) {
 		s.RequestTimeout = 20 * time.Second
 		s.Registry = reg
 	})
-	id, err := e.sim.Put(json.RawMessage(soakRecord))
-	if err != nil {
-		t.Fatal(err)
-	}
-	initial, _ := e.sim.Customer(id)
-	e.sim.SetLatencyRange(0, 15*time.Millisecond)
-	for _, f := range soakFaults {
-		e.sim.Fail(f)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	attempts, err := soak.Run(ctx, soak.Config{Desks: []string{e.app.URL}, People: 8, Saves: 30, CustomerID: id, Keys: apptivotest.DemoKeys})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.sim.ClearFailures()
-	reportSoak(t, attempts)
-	for _, p := range soak.Check(attempts, e.sim, id, initial) {
-		t.Error(p)
-	}
+	id, attempts := soak.Prove(t, e.sim, e.app.URL)
 	checkSoakMetrics(t, e, reg, id, attempts)
 }
 
@@ -113,21 +64,5 @@ func checkSoakMetrics(t *testing.T, e *env, reg *prometheus.Registry, id int64, 
 	}
 	for _, o := range []store.Outcome{store.Saved, store.Refused, store.Unknown} {
 		s.expect(t, history[o], "desk_saves_total", "outcome", string(o))
-	}
-}
-
-// reportSoak prints the counts and checks the run exercised every outcome.
-func reportSoak(t *testing.T, attempts []soak.Attempt) {
-	t.Helper()
-	n := soak.Count(attempts)
-	t.Logf("soak: %d saves: %d saved, %d conflict, %d failed, %d unknown, %d no change",
-		len(attempts), n[soak.Saved], n[soak.Conflict], n[soak.Failed], n[soak.Unknown], n[soak.NoChange])
-	if len(attempts) < 200 {
-		t.Errorf("only %d saves", len(attempts))
-	}
-	for _, o := range []soak.Outcome{soak.Saved, soak.Conflict, soak.Failed, soak.Unknown} {
-		if n[o] == 0 {
-			t.Errorf("no save ended %v: the soak did not exercise that path", o)
-		}
 	}
 }

@@ -2,10 +2,14 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/customerdesk/desk/store/pgtest"
 )
 
 // The issue's target: a customer's history and the activity page answer in
@@ -25,9 +29,24 @@ var benchStart = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const benchStep = 5 * time.Minute
 
+// benchRow is the i-th seeded change: the columns of appendChange, in its
+// order, with one change every benchStep, each customer spread over the
+// year.
+func benchRow(i int) []any {
+	cust := strconv.Itoa(1_000_000 + i*7919%benchCustomers)
+	return []any{ms(benchStart.Add(time.Duration(i) * benchStep)), "person" + strconv.Itoa(i%benchPeople) + "@example.com", "kp",
+		cust, "Customer " + cust, benchSections, benchDiff, string(Saved), "", "req-" + strconv.Itoa(i), nil, false}
+}
+
+var (
+	benchSections = `["phoneNumbers"]`
+	benchDiff     = []byte(`{"phoneNumbers":{"was":[{"number":"+1 555 0100","type":"Business"}],"now":[{"number":"+1 555 0199","type":"Business"}]}}`)
+	benchColumns  = []string{"at", "email", "key_print", "customer_id", "customer_name", "sections", "diff", "outcome", "reason", "request_id", "undo_of", "resolution"}
+)
+
 // seededSQLite returns a SQLite file holding benchChanges changes, written in
 // one transaction through one prepared statement (a second or so).
-func seededSQLite(b *testing.B) *SQLite {
+func seededSQLite(b *testing.B) DB {
 	b.Helper()
 	ctx := context.Background()
 	db := openTemp(b)
@@ -36,19 +55,12 @@ func seededSQLite(b *testing.B) *SQLite {
 		b.Fatal(err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO changes (at, email, key_print, customer_id, customer_name, sections, diff, outcome, reason, request_id, undo_of, resolution)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, NULL, false)`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO changes (`+strings.Join(benchColumns, ", ")+`) VALUES (?`+strings.Repeat(", ?", len(benchColumns)-1)+`)`)
 	if err != nil {
 		b.Fatal(err)
 	}
-	sections, _ := json.Marshal([]string{"phoneNumbers"})
-	diff := []byte(`{"phoneNumbers":{"was":[{"number":"+1 555 0100","type":"Business"}],"now":[{"number":"+1 555 0199","type":"Business"}]}}`)
 	for i := range benchChanges {
-		cust := strconv.Itoa(1_000_000 + i*7919%benchCustomers) // spread each customer over the year
-		email := "person" + strconv.Itoa(i%benchPeople) + "@example.com"
-		_, err := stmt.ExecContext(ctx, ms(benchStart.Add(time.Duration(i)*benchStep)), email, "kp", cust, "Customer "+cust,
-			string(sections), diff, string(Saved), "req-"+strconv.Itoa(i))
-		if err != nil {
+		if _, err := stmt.ExecContext(ctx, benchRow(i)...); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -56,6 +68,43 @@ func seededSQLite(b *testing.B) *SQLite {
 		b.Fatal(err)
 	}
 	return db
+}
+
+// seededPostgres returns a database on the test server holding the same
+// changes, copied in with COPY and analysed.
+func seededPostgres(b *testing.B) DB {
+	b.Helper()
+	ctx := context.Background()
+	db, err := OpenPostgres(ctx, pgtest.NewDatabase(b), PostgresOptions{Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	_, err = db.pool.CopyFrom(ctx, pgx.Identifier{"changes"}, benchColumns,
+		pgx.CopyFromFunc(func() func() ([]any, error) {
+			i := 0
+			return func() ([]any, error) {
+				if i == benchChanges {
+					return nil, nil
+				}
+				i++
+				return benchRow(i - 1), nil
+			}
+		}()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.pool.Exec(ctx, `VACUUM ANALYZE changes`); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
+// backends runs fn on each backend's seeded database.
+func backends(b *testing.B, fn func(b *testing.B, db DB)) {
+	for name, seed := range map[string]func(*testing.B) DB{"sqlite": seededSQLite, "postgres": seededPostgres} {
+		b.Run(name, func(b *testing.B) { fn(b, seed(b)) })
+	}
 }
 
 // benchQuery runs q (made fresh for each iteration from i) and reports the
@@ -81,8 +130,9 @@ func benchQuery(b *testing.B, db DB, want int, q func(i int) Query) {
 
 func customer(i int) string { return strconv.Itoa(1_000_000 + i*31%benchCustomers) }
 
-func BenchmarkCustomerHistory(b *testing.B) {
-	db := seededSQLite(b)
+func BenchmarkCustomerHistory(b *testing.B) { backends(b, benchCustomerHistory) }
+
+func benchCustomerHistory(b *testing.B, db DB) {
 	b.Run("newest 20", func(b *testing.B) {
 		benchQuery(b, db, 20, func(i int) Query { return Query{CustomerID: customer(i), Limit: 20} })
 	})
@@ -93,8 +143,9 @@ func BenchmarkCustomerHistory(b *testing.B) {
 	})
 }
 
-func BenchmarkActivity(b *testing.B) {
-	db := seededSQLite(b)
+func BenchmarkActivity(b *testing.B) { backends(b, benchActivity) }
+
+func benchActivity(b *testing.B, db DB) {
 	week := 7 * 24 * time.Hour
 	end := benchStart.Add(benchChanges * benchStep)
 	b.Run("newest 50", func(b *testing.B) {

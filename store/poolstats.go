@@ -51,3 +51,15 @@ func poolStat(name string, st sql.DBStats) PoolStat {
 		Waits: st.WaitCount, WaitTime: st.WaitDuration,
 	}
 }
+
+var _ Pools = (*Postgres)(nil)
+
+// PoolStats implements Pools: the one pgx pool every statement and save
+// lock shares.
+func (s *Postgres) PoolStats() []PoolStat {
+	st := s.pool.Stat()
+	return []PoolStat{{
+		Pool: "pool", MaxOpen: int(st.MaxConns()), Open: int(st.TotalConns()), InUse: int(st.AcquiredConns()), Idle: int(st.IdleConns()),
+		Waits: st.EmptyAcquireCount(), WaitTime: st.EmptyAcquireWaitTime(),
+	}}
+}

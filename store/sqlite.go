@@ -58,8 +58,8 @@ type SQLiteOptions struct {
 // OpenSQLite enforces with a lock on a companion file (path + "-lock").
 // Several desks share a PostgreSQL database instead.
 type SQLite struct {
+	sqlStore
 	w, r  *sql.DB
-	now   func() time.Time
 	locks keyedLocks
 	held  *os.File // the lock on the file's -lock companion, while open
 }
@@ -139,7 +139,7 @@ func openSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLite, 
 	}
 	r.SetMaxOpenConns(opts.Readers)
 	r.SetMaxIdleConns(opts.Readers)
-	s := &SQLite{w: w, r: r, now: opts.Now}
+	s := &SQLite{sqlStore: sqlStore{r: stdDB{r}, w: stdDB{w}, now: opts.Now}, w: w, r: r}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
@@ -200,16 +200,30 @@ func (s *SQLite) Close() error {
 	return err
 }
 
-// ms is the stored form of a time: Unix milliseconds, UTC.
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
-
-// affected is the number of rows res changed.
-func affected(res sql.Result, err error) (int, error) {
+// AddChange implements History. A zero At means now; UndoOf must name a
+// change the history holds. The one writer makes appends one at a time, so
+// appendChange's "never earlier than the newest" holds without more.
+func (s *SQLite) AddChange(ctx context.Context, c Change) (int64, error) {
+	args, err := appendArgs(c, s.now)
 	if err != nil {
 		return 0, err
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	var id int64
+	if err := s.w.QueryRowContext(ctx, appendChange("max"), args...).Scan(&id); err != nil {
+		return 0, fmt.Errorf("store: adding a change: %w", err)
+	}
+	return id, nil
+}
+
+// WithLock implements Locks with an in-process lock per key; the change a
+// holder records goes through the one writer like every other write.
+func (s *SQLite) WithLock(ctx context.Context, key string, wait time.Duration, fn func(h Held) error) error {
+	release, err := s.locks.acquire(ctx, key, wait)
+	if err != nil {
+		return err
+	}
+	defer release()
+	h := &heldLock{add: s.AddChange}
+	defer h.end()
+	return fn(h)
 }

@@ -54,7 +54,10 @@ func newestMigration(t *testing.T, fsys fs.FS, dir string) int64 {
 	return newest
 }
 
-func TestSQLite(t *testing.T) { testDB(t, sqliteBackend(t)) }
+func TestSQLite(t *testing.T) {
+	t.Parallel()
+	testDB(t, sqliteBackend(t))
+}
 
 // openTemp opens a new SQLite file, closed when the test ends.
 func openTemp(tb testing.TB) *SQLite {
@@ -116,7 +119,12 @@ func TestSQLiteHistoryQueriesUseIndexes(t *testing.T) {
 		`SELECT * FROM changes WHERE id < 50 ORDER BY id DESC LIMIT 50`:                                          "INTEGER PRIMARY KEY",
 		`SELECT undo_of, max(id) FROM changes WHERE outcome = 'saved' AND undo_of IN (1, 2, 3) GROUP BY undo_of`: "changes_undo_of",
 		`DELETE FROM changes WHERE at < 5`:                                                                       "changes_at",
-		`DELETE FROM sessions WHERE expires <= 5`:                                                                "sessions_expires",
+		// A date range: two lookups in the at index, then a range of ids.
+		`SELECT id FROM changes WHERE at >= 5 ORDER BY at, id LIMIT 1`:                                     "changes_at",
+		`SELECT * FROM changes WHERE id >= 10 AND id < 50 ORDER BY id DESC LIMIT 50`:                       "INTEGER PRIMARY KEY",
+		`SELECT * FROM changes WHERE email = 'a' AND id >= 10 AND id < 50 ORDER BY id DESC LIMIT 50`:       "changes_email",
+		`SELECT * FROM changes WHERE customer_id = '1' AND id >= 10 AND id < 50 ORDER BY id DESC LIMIT 50`: "changes_customer",
+		`DELETE FROM sessions WHERE expires <= 5`:                                                          "sessions_expires",
 	} {
 		rows, err := db.r.Query(`EXPLAIN QUERY PLAN ` + query)
 		if err != nil {

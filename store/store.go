@@ -137,8 +137,10 @@ type Sessions interface {
 
 // History keeps the change history.
 type History interface {
-	// AddChange appends c and returns its ID (increasing, never reused). A
-	// zero At means now.
+	// AddChange appends c and returns its ID (increasing, never reused),
+	// once the entry is durable. A zero At means now; an At earlier than the
+	// newest entry's is recorded as that entry's, so that the order by ID is
+	// the order by time (desks' clocks differ by a little).
 	AddChange(ctx context.Context, c Change) (int64, error)
 	Change(ctx context.Context, id int64) (Change, error) // ErrNotFound
 	Changes(ctx context.Context, q Query) ([]Change, error)
@@ -154,10 +156,11 @@ type History interface {
 // Held is a held save lock.
 type Held interface {
 	// AddChange records a change while the lock is held (with PostgreSQL,
-	// in the transaction that holds it), so the history entry of a save is
-	// written in the same step that reports the outcome. It is not given up
-	// when ctx is cancelled: what Apptivo did is recorded even when the
-	// browser has gone. After WithLock returns it fails.
+	// on the connection that holds it), so the history entry of a save is
+	// written in the same step that reports the outcome: when it returns
+	// nil the entry is committed, and a save may be reported as saved. It
+	// is not given up when ctx is cancelled: what Apptivo did is recorded
+	// even when the browser has gone. After WithLock returns it fails.
 	AddChange(ctx context.Context, c Change) (int64, error)
 }
 
@@ -165,7 +168,9 @@ type Held interface {
 // PostgreSQL, across instances).
 type Locks interface {
 	// WithLock runs fn holding the lock named key, waiting at most wait for
-	// it (ErrBusy after that, and no hang). fn's error is returned.
+	// it (ErrBusy after that, and no hang; ctx's error if ctx ends first).
+	// The lock is let go of when fn returns or panics, whatever became of
+	// ctx. fn's error is returned.
 	WithLock(ctx context.Context, key string, wait time.Duration, fn func(h Held) error) error
 }
 
@@ -174,7 +179,7 @@ type DB interface {
 	Sessions
 	History
 	Locks
-	// Ping reports whether the database answers (for /healthz).
+	// Ping reports whether the database answers (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -13,10 +13,10 @@ import (
 // space and never changes an answer.
 
 // LoadSession implements Sessions.
-func (s *SQLite) LoadSession(ctx context.Context, id string) (Session, error) {
+func (s *sqlStore) LoadSession(ctx context.Context, id string) (Session, error) {
 	var ses Session
 	var created, lastSeen, expires int64
-	err := s.r.QueryRowContext(ctx,
+	err := s.r.queryRow(ctx,
 		`SELECT id, data, created, last_seen, expires, signed_in FROM sessions WHERE id = ? AND expires > ?`,
 		id, ms(s.now()),
 	).Scan(&ses.ID, &ses.Data, &created, &lastSeen, &expires, &ses.SignedIn)
@@ -32,11 +32,11 @@ func (s *SQLite) LoadSession(ctx context.Context, id string) (Session, error) {
 
 // CreateSession implements Sessions. An id already in use (live or not yet
 // swept) is an error; ids are random, so that means a bug.
-func (s *SQLite) CreateSession(ctx context.Context, ses Session) error {
+func (s *sqlStore) CreateSession(ctx context.Context, ses Session) error {
 	if ses.ID == "" {
 		return errors.New("store: CreateSession needs an id")
 	}
-	_, err := s.w.ExecContext(ctx,
+	_, err := s.w.exec(ctx,
 		`INSERT INTO sessions (id, data, created, last_seen, expires, signed_in) VALUES (?, ?, ?, ?, ?, ?)`,
 		ses.ID, nonNil(ses.Data), ms(ses.Created), ms(ses.LastSeen), ms(ses.Expires), ses.SignedIn)
 	if err != nil {
@@ -46,10 +46,10 @@ func (s *SQLite) CreateSession(ctx context.Context, ses Session) error {
 }
 
 // SaveSession implements Sessions. Created is kept as it was.
-func (s *SQLite) SaveSession(ctx context.Context, ses Session) error {
-	n, err := affected(s.w.ExecContext(ctx,
+func (s *sqlStore) SaveSession(ctx context.Context, ses Session) error {
+	n, err := s.w.exec(ctx,
 		`UPDATE sessions SET data = ?, last_seen = ?, expires = ?, signed_in = ? WHERE id = ? AND expires > ?`,
-		nonNil(ses.Data), ms(ses.LastSeen), ms(ses.Expires), ses.SignedIn, ses.ID, ms(s.now())))
+		nonNil(ses.Data), ms(ses.LastSeen), ms(ses.Expires), ses.SignedIn, ses.ID, ms(s.now()))
 	if err != nil {
 		return fmt.Errorf("store: saving a session: %w", err)
 	}
@@ -60,10 +60,10 @@ func (s *SQLite) SaveSession(ctx context.Context, ses Session) error {
 }
 
 // TouchSession implements Sessions.
-func (s *SQLite) TouchSession(ctx context.Context, id string, lastSeen, expires time.Time) error {
-	n, err := affected(s.w.ExecContext(ctx,
+func (s *sqlStore) TouchSession(ctx context.Context, id string, lastSeen, expires time.Time) error {
+	n, err := s.w.exec(ctx,
 		`UPDATE sessions SET last_seen = ?, expires = ? WHERE id = ? AND expires > ?`,
-		ms(lastSeen), ms(expires), id, ms(s.now())))
+		ms(lastSeen), ms(expires), id, ms(s.now()))
 	if err != nil {
 		return fmt.Errorf("store: touching a session: %w", err)
 	}
@@ -74,36 +74,27 @@ func (s *SQLite) TouchSession(ctx context.Context, id string, lastSeen, expires 
 }
 
 // DeleteSession implements Sessions.
-func (s *SQLite) DeleteSession(ctx context.Context, id string) error {
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
+func (s *sqlStore) DeleteSession(ctx context.Context, id string) error {
+	if _, err := s.w.exec(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("store: deleting a session: %w", err)
 	}
 	return nil
 }
 
 // CountSessions implements Sessions.
-func (s *SQLite) CountSessions(ctx context.Context, now time.Time) (int, error) {
+func (s *sqlStore) CountSessions(ctx context.Context, now time.Time) (int, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE expires > ?`, ms(now)).Scan(&n); err != nil {
+	if err := s.r.queryRow(ctx, `SELECT count(*) FROM sessions WHERE expires > ?`, ms(now)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: counting sessions: %w", err)
 	}
 	return n, nil
 }
 
 // SweepSessions implements Sessions.
-func (s *SQLite) SweepSessions(ctx context.Context, now time.Time) (int, error) {
-	n, err := affected(s.w.ExecContext(ctx, `DELETE FROM sessions WHERE expires <= ?`, ms(now)))
+func (s *sqlStore) SweepSessions(ctx context.Context, now time.Time) (int, error) {
+	n, err := s.w.exec(ctx, `DELETE FROM sessions WHERE expires <= ?`, ms(now))
 	if err != nil {
 		return 0, fmt.Errorf("store: sweeping sessions: %w", err)
 	}
 	return n, nil
-}
-
-// nonNil stores an absent byte slice as an empty one (the columns are NOT
-// NULL).
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
 }
