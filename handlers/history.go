@@ -165,16 +165,12 @@ func (a *app) history(ctx context.Context, id string, before int64, csrf string)
 
 // deskMeta says who last changed the customer in the desk, and when.
 func (a *app) deskMeta(ctx context.Context, m *views.Meta) {
-	changes, err := a.cfg.DB.Changes(ctx, store.Query{CustomerID: m.CustomerID, Limit: 20})
-	if err != nil {
+	changes, err := a.cfg.DB.Changes(ctx, store.Query{CustomerID: m.CustomerID, Outcome: store.Saved, Limit: 1})
+	if err != nil || len(changes) == 0 {
 		return
 	}
-	for _, ch := range changes {
-		if ch.Outcome == store.Saved {
-			m.DeskChangedBy, m.DeskChangedAgo, m.DeskChangedAt = ch.Email, ago(ch.At, a.cfg.Now()), fullTime(ch.At)
-			return
-		}
-	}
+	ch := changes[0]
+	m.DeskChangedBy, m.DeskChangedAgo, m.DeskChangedAt = ch.Email, ago(ch.At, a.cfg.Now()), fullTime(ch.At)
 }
 
 // showHistory answers a customer's history: the section for htmx (which

@@ -376,6 +376,9 @@ func testHistory(t *testing.T, b backend) {
 		var all []Change
 		for i := range 30 {
 			ch := change(custs[i%3], emails[i%2], start.Add(time.Duration(i)*time.Hour))
+			if i%5 == 4 {
+				ch.Outcome = Unknown
+			}
 			ch.ID = add(t, db, ch)
 			all = append(all, ch)
 		}
@@ -397,6 +400,7 @@ func testHistory(t *testing.T, b backend) {
 			"everything":          {Query{}, match(func(Change) bool { return true })},
 			"a customer":          {Query{CustomerID: "1002"}, match(func(ch Change) bool { return ch.CustomerID == "1002" })},
 			"a person":            {Query{Email: "b@example.com"}, match(func(ch Change) bool { return ch.Email == "b@example.com" })},
+			"an outcome":          {Query{CustomerID: "1002", Outcome: Saved}, match(func(ch Change) bool { return ch.CustomerID == "1002" && ch.Outcome == Saved })},
 			"date range":          {Query{From: from, To: to}, match(func(ch Change) bool { return !ch.At.Before(from) && ch.At.Before(to) })},
 			"from only":           {Query{From: to}, match(func(ch Change) bool { return !ch.At.Before(to) })},
 			"to only":             {Query{To: from}, match(func(ch Change) bool { return ch.At.Before(from) })},

@@ -70,6 +70,9 @@ func (s *sqlStore) Changes(ctx context.Context, q Query) ([]Change, error) {
 	if q.Email != "" {
 		where, args = append(where, "email = ?"), append(args, q.Email)
 	}
+	if q.Outcome != "" {
+		where, args = append(where, "outcome = ?"), append(args, string(q.Outcome))
+	}
 	if !q.From.IsZero() || !q.To.IsZero() {
 		from, to, empty, err := s.idRange(ctx, q.From, q.To)
 		if err != nil {

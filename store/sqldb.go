@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -40,11 +41,59 @@ type sqlStore struct {
 	now  func() time.Time
 }
 
-// stdDB is a database/sql pool as an sqlDB.
-type stdDB struct{ db *sql.DB }
+// stdDB is a database/sql pool as an sqlDB. Its statements are prepared
+// once and kept: SQLite spends more time parsing a statement like the
+// session lookup than running it, and every page view runs it.
+type stdDB struct {
+	db    *sql.DB
+	stmts *stmtCache
+}
+
+func newStdDB(db *sql.DB) stdDB { return stdDB{db: db, stmts: &stmtCache{m: map[string]*sql.Stmt{}}} }
+
+// stmtCache holds the prepared statements of one pool. The store's
+// statements are few; maxCachedStmts only stops a statement whose text
+// varies (a long IN list) from growing it without end.
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+const maxCachedStmts = 64
+
+// stmt is query prepared on the pool, or nil when it is not cached (then
+// the pool runs the text as database/sql always does).
+func (d stdDB) stmt(ctx context.Context, query string) *sql.Stmt {
+	c := d.stmts
+	c.mu.Lock()
+	st, ok := c.m[query]
+	full := len(c.m) >= maxCachedStmts
+	c.mu.Unlock()
+	if ok || full {
+		return st
+	}
+	st, err := d.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // the unprepared run reports the error
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if kept, ok := c.m[query]; ok {
+		_ = st.Close() // prepared twice at once: keep the first
+		return kept
+	}
+	c.m[query] = st
+	return st
+}
 
 func (d stdDB) exec(ctx context.Context, query string, args ...any) (int, error) {
-	res, err := d.db.ExecContext(ctx, query, args...)
+	var res sql.Result
+	var err error
+	if st := d.stmt(ctx, query); st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = d.db.ExecContext(ctx, query, args...)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -53,11 +102,20 @@ func (d stdDB) exec(ctx context.Context, query string, args ...any) (int, error)
 }
 
 func (d stdDB) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	if st := d.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return d.db.QueryRowContext(ctx, query, args...)
 }
 
 func (d stdDB) query(ctx context.Context, query string, args ...any) (rows, error) {
-	r, err := d.db.QueryContext(ctx, query, args...)
+	var r *sql.Rows
+	var err error
+	if st := d.stmt(ctx, query); st != nil {
+		r, err = st.QueryContext(ctx, args...)
+	} else {
+		r, err = d.db.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -107,6 +107,7 @@ const MaxLimit = 200
 type Query struct {
 	CustomerID string    // "" for every customer
 	Email      string    // "" for everyone
+	Outcome    Outcome   // "" for every outcome
 	From, To   time.Time // zero for open-ended; To is exclusive
 	Before     int64     // only changes with a smaller ID (paging); 0 for the newest
 	Limit      int       // at most this many; 0 (or above MaxLimit) means MaxLimit
