@@ -94,8 +94,13 @@ func (a *app) readFresh(ctx context.Context, client *apptivo.Client, id, person 
 
 // recentCustomer is the customer named in the URL as the person last saw
 // card k of it (at version), from their snapshot when it is young enough;
-// otherwise it reads.
+// otherwise it reads. Only an htmx swap of the card itself is answered from
+// a snapshot: a whole page shows every card, and the version vouches for
+// one, so a page is always a fresh read.
 func (a *app) recentCustomer(c echo.Context, k card, version string) (*apptivo.Customer, error) {
+	if !htmxOf(c.Request()).Partial() {
+		return a.readCustomer(c)
+	}
 	if cust, ok := a.snapshots.get(userOf(c).KeyPrint, c.Param("id"), k, version); ok {
 		return cust, nil
 	}

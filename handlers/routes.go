@@ -115,7 +115,8 @@ func New(cfg Config) (*echo.Echo, error) {
 		Level: gzip.BestSpeed, MinLength: 1024,
 		Skipper: func(c echo.Context) bool {
 			p := c.Request().URL.Path
-			return strings.HasPrefix(p, static.Prefix) || p == "/favicon.ico" || p == routeHealth
+			return strings.HasPrefix(p, static.Prefix) || p == "/favicon.ico" || p == routeHealth ||
+				!static.AcceptsGzip(c.Request().Header.Get(echo.HeaderAcceptEncoding))
 		},
 	}))
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))

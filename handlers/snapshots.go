@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
@@ -71,8 +72,11 @@ func (s *snapshots) put(person string, c *apptivo.Customer) {
 	if err != nil {
 		return
 	}
+	// The encoder's buffer has room to spare: keep an exact copy, and count
+	// what is truly held.
+	body = bytes.Clone(body)
 	key := snapshotKey{person, c.ID()}
-	size := len(body) + len(key.person) + len(key.customer) + snapshotOverhead
+	size := cap(body) + len(key.person) + len(key.customer) + snapshotOverhead
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.removeLocked(key)

@@ -135,7 +135,7 @@ func (f *asset) serve(w http.ResponseWriter, r *http.Request) {
 	data, etag := f.data, f.etag
 	if f.gz != nil {
 		h.Add("Vary", "Accept-Encoding")
-		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		if AcceptsGzip(r.Header.Get("Accept-Encoding")) {
 			data, etag = f.gz, strings.TrimSuffix(f.etag, `"`)+`-gz"`
 			h.Set("Content-Encoding", "gzip")
 		}
@@ -153,22 +153,34 @@ var mimeTypes = map[string]string{
 	".ico": "image/x-icon",
 }
 
-// acceptsGzip reads an Accept-Encoding header: gzip (or *) with a q-value
-// above zero.
-func acceptsGzip(header string) bool {
+// AcceptsGzip reads an Accept-Encoding header (RFC 9110, 12.5.3): gzip is
+// taken when it is listed with a q-value above zero, or when it is not
+// listed and "*" is, with a q-value above zero.
+func AcceptsGzip(header string) bool {
+	gzipQ, starQ := -1.0, -1.0
 	for _, part := range strings.Split(header, ",") {
-		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		coding = strings.ToLower(strings.TrimSpace(coding))
-		if coding != "gzip" && coding != "x-gzip" && coding != "*" {
-			continue
-		}
+		params := strings.Split(part, ";")
+		coding := strings.ToLower(strings.TrimSpace(params[0]))
 		q := 1.0
-		if k, v, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.TrimSpace(k) == "q" {
-			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-				q = f
+		for _, p := range params[1:] {
+			k, v, _ := strings.Cut(p, "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					q = f
+				} else {
+					q = 0 // unreadable: not a yes
+				}
 			}
 		}
-		return q > 0
+		switch coding {
+		case "gzip", "x-gzip":
+			gzipQ = max(gzipQ, q)
+		case "*":
+			starQ = max(starQ, q)
+		}
 	}
-	return false
+	if gzipQ >= 0 {
+		return gzipQ > 0
+	}
+	return starQ > 0
 }

@@ -67,3 +67,15 @@ func TestAssetsAreServedCompressedWithETags(t *testing.T) {
 		}
 	}
 }
+
+func TestAcceptsGzip(t *testing.T) {
+	for header, want := range map[string]bool{
+		"": false, "gzip": true, "GZIP": true, "br, gzip;q=0.8": true, "identity": false, "*": true,
+		"gzip;q=0": false, "gzip;Q=0": false, "gzip;foo=1;q=0": false, "*, gzip;q=0": false, "*;q=0": false,
+		"gzip;q=0, *": false, "gzip;q=junk": false, "x-gzip": true, "deflate, *;q=0.1": true,
+	} {
+		if got := AcceptsGzip(header); got != want {
+			t.Errorf("AcceptsGzip(%q) = %v, want %v", header, got, want)
+		}
+	}
+}
