@@ -20,6 +20,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/customerdesk/desk/apptivo"
 	"github.com/customerdesk/desk/apptivo/apptivotest"
 	"github.com/customerdesk/desk/store"
 )
@@ -37,11 +38,12 @@ const (
 )
 
 // loadDesk is the production desk (build, as run makes it, with a SQLite
-// store) beside a bare proxy, both on the same simulator.
+// store) beside two bare proxies on the same simulator: one that reads the
+// answer's bytes and nothing more (the floor), and one that makes the read
+// with the desk's own Apptivo client, so parses it as the desk does.
 type loadDesk struct {
-	desk, proxy *httptest.Server
-	client      *http.Client // signed in on the desk
-	deskHandler http.Handler
+	desk, proxy, clientProxy *httptest.Server
+	client                   *http.Client // signed in on the desk
 }
 
 func newLoadDesk(b *testing.B) *loadDesk {
@@ -64,7 +66,7 @@ func newLoadDesk(b *testing.B) *loadDesk {
 	if err != nil {
 		b.Fatal(err)
 	}
-	l := &loadDesk{desk: httptest.NewServer(d.router), deskHandler: d.router}
+	l := &loadDesk{desk: httptest.NewServer(d.router)}
 	b.Cleanup(l.desk.Close)
 	jar, _ := cookiejar.New(nil)
 	// Neither side's answers are compressed here: the proxy writes the page
@@ -97,21 +99,41 @@ func newLoadDesk(b *testing.B) *loadDesk {
 		}
 		return nil
 	}
-	e := echo.New()
-	e.GET("/customers/:id", func(c echo.Context) error {
-		if err := read(c, url.Values{"a": {"getById"}, "customerId": {c.Param("id")}, "objectId": {"3"}}); err != nil {
-			return err
-		}
-		return c.HTMLBlob(http.StatusOK, page)
+	proxy := func(readCustomer, readSearch func(c echo.Context) error) *httptest.Server {
+		e := echo.New()
+		e.GET("/customers/:id", func(c echo.Context) error {
+			if err := readCustomer(c); err != nil {
+				return err
+			}
+			return c.HTMLBlob(http.StatusOK, page)
+		})
+		e.GET("/customers", func(c echo.Context) error {
+			if err := readSearch(c); err != nil {
+				return err
+			}
+			return c.HTMLBlob(http.StatusOK, search)
+		})
+		srv := httptest.NewServer(e)
+		b.Cleanup(srv.Close)
+		return srv
+	}
+	l.proxy = proxy(func(c echo.Context) error {
+		return read(c, url.Values{"a": {"getById"}, "customerId": {c.Param("id")}, "objectId": {"3"}})
+	}, func(c echo.Context) error {
+		return read(c, url.Values{"a": {"getAllBySearchText"}, "searchText": {c.QueryParam("q")}, "startIndex": {"0"}, "numRecords": {"25"}, "objectId": {"3"}})
 	})
-	e.GET("/customers", func(c echo.Context) error {
-		if err := read(c, url.Values{"a": {"getAllBySearchText"}, "searchText": {c.QueryParam("q")}, "startIndex": {"0"}, "numRecords": {"25"}, "objectId": {"3"}}); err != nil {
-			return err
-		}
-		return c.HTMLBlob(http.StatusOK, search)
+	apptivoClient, err := apptivo.NewClient(apptivo.WithBaseURL(simSrv.URL), apptivo.WithCredentials(apptivo.Credentials{
+		APIKey: apptivotest.DemoKeys.APIKey, AccessKey: apptivotest.DemoKeys.AccessKey}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	l.clientProxy = proxy(func(c echo.Context) error {
+		_, err := apptivoClient.GetCustomer(c.Request().Context(), c.Param("id"))
+		return err
+	}, func(c echo.Context) error {
+		_, err := apptivoClient.SearchCustomers(c.Request().Context(), c.QueryParam("q"), 0, 25)
+		return err
 	})
-	l.proxy = httptest.NewServer(e)
-	b.Cleanup(l.proxy.Close)
 	return l
 }
 
@@ -184,57 +206,68 @@ func round(b *testing.B, c *http.Client, base, path string, d time.Duration) loa
 	return out
 }
 
-// compare alternates rounds of the desk and the proxy so drift hits both.
-func (l *loadDesk) compare(b *testing.B, path string) (desk, proxy load) {
+// compare alternates rounds of the desk and each proxy so drift hits all.
+func (l *loadDesk) compare(b *testing.B, path string) (desk, proxy, clientProxy load) {
 	proxyClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * loadClients, DisableCompression: true}}
-	round(b, l.client, l.desk.URL, path, loadRound/4) // warm up both
-	round(b, proxyClient, l.proxy.URL, path, loadRound/4)
-	add := func(to *load, r load) {
-		to.done += r.done
-		to.elapsed += r.elapsed
-		to.latencies = append(to.latencies, r.latencies...)
+	sides := []struct {
+		c    *http.Client
+		base string
+		into *load
+	}{{l.client, l.desk.URL, &desk}, {proxyClient, l.proxy.URL, &proxy}, {proxyClient, l.clientProxy.URL, &clientProxy}}
+	for _, s := range sides {
+		round(b, s.c, s.base, path, loadRound/4) // warm up
 	}
 	for range loadRounds {
-		add(&desk, round(b, l.client, l.desk.URL, path, loadRound))
-		add(&proxy, round(b, proxyClient, l.proxy.URL, path, loadRound))
+		for _, s := range sides {
+			r := round(b, s.c, s.base, path, loadRound)
+			s.into.done += r.done
+			s.into.elapsed += r.elapsed
+			s.into.latencies = append(s.into.latencies, r.latencies...)
+		}
 	}
-	return desk, proxy
+	return desk, proxy, clientProxy
 }
 
-func report(b *testing.B, what string, desk, proxy load, minThroughput, maxP99 float64) {
+// report prints the desk against each proxy, the targets beside the figures.
+func report(b *testing.B, what string, desk, proxy, clientProxy load, minThroughput, maxP99 float64) {
 	ratio := desk.throughput() / proxy.throughput()
 	p99 := float64(desk.pct(0.99)) / float64(proxy.pct(0.99))
 	b.ReportMetric(ratio, "throughput-ratio")
 	b.ReportMetric(p99, "p99-ratio")
+	b.ReportMetric(desk.throughput()/clientProxy.throughput(), "throughput-ratio-vs-client-proxy")
 	b.ReportMetric(desk.throughput(), "desk-req/s")
 	b.ReportMetric(proxy.throughput(), "proxy-req/s")
-	line := fmt.Sprintf("%s at %d clients: desk %.0f req/s (p50 %v, p99 %v), bare proxy %.0f req/s (p50 %v, p99 %v): throughput %.2f of the proxy (target ≥ %.2f)",
-		what, loadClients, desk.throughput(), desk.pct(0.5).Round(time.Microsecond), desk.pct(0.99).Round(time.Microsecond),
-		proxy.throughput(), proxy.pct(0.5).Round(time.Microsecond), proxy.pct(0.99).Round(time.Microsecond), ratio, minThroughput)
+	figures := func(l load) string {
+		return fmt.Sprintf("%.0f req/s (p50 %v, p99 %v)", l.throughput(), l.pct(0.5).Round(time.Microsecond), l.pct(0.99).Round(time.Microsecond))
+	}
+	b.Logf("%s at %d clients: desk %s; bare proxy %s; proxy on the desk's Apptivo client %s",
+		what, loadClients, figures(desk), figures(proxy), figures(clientProxy))
+	line := fmt.Sprintf("%s: throughput %.2f of the bare proxy (target ≥ %.2f), %.2f of the client proxy",
+		what, ratio, minThroughput, desk.throughput()/clientProxy.throughput())
 	if maxP99 > 0 {
-		line += fmt.Sprintf(", p99 %.2fx the proxy's (target ≤ %.1fx)", p99, maxP99)
+		line += fmt.Sprintf("; p99 %.2fx the bare proxy's (target ≤ %.1fx)", p99, maxP99)
 	}
 	b.Log(line)
 }
 
-// BenchmarkLoadCustomerPage: the customer page against the bare proxy, 16
+// BenchmarkLoadCustomerPage: the customer page against the proxies, 16
 // clients, alternating rounds. A benchmark prints; it never fails on a
 // noisy machine.
 func BenchmarkLoadCustomerPage(b *testing.B) {
 	l := newLoadDesk(b)
-	desk, proxy := l.compare(b, "/customers/1000001")
+	desk, proxy, clientProxy := l.compare(b, "/customers/1000001")
 	for b.Loop() {
 	}
-	report(b, "customer page", desk, proxy, minPageThroughputRatio, maxPageP99Ratio)
+	report(b, "customer page", desk, proxy, clientProxy, minPageThroughputRatio, maxPageP99Ratio)
 }
 
-// BenchmarkLoadSearch: a search against the bare proxy, likewise.
+// BenchmarkLoadSearch: a search against the proxies, likewise.
 func BenchmarkLoadSearch(b *testing.B) {
 	l := newLoadDesk(b)
-	desk, proxy := l.compare(b, "/customers?q=ltd")
+	desk, proxy, clientProxy := l.compare(b, "/customers?q=ltd")
 	for b.Loop() {
 	}
-	report(b, "search", desk, proxy, minSearchThroughputRatio, 0)
+	report(b, "search", desk, proxy, clientProxy, minSearchThroughputRatio, 0)
 }
 
 // maxBytesPerSession is the memory figure: what one more signed-in person

@@ -59,7 +59,10 @@ func (o *Object) read(data []byte, check bool) error {
 		}
 		return errors.New("apptivo: expected a JSON object")
 	}
-	o.members = o.members[:0]
+	// Members gather on the stack and are copied out once, at their exact
+	// number: growing the slice by appending would allocate about twice.
+	var local [32]member
+	members := local[:0]
 	from := i + 1 // where the next member's lead starts
 	i = skipSpace(data, i+1)
 	for i < len(data) && data[i] != '}' {
@@ -85,7 +88,7 @@ func (o *Object) read(data []byte, check bool) error {
 		if e < 0 {
 			return errInvalidJSON
 		}
-		o.members = append(o.members, member{key: key, lead: data[from:i:i], value: json.RawMessage(data[i:e:e])})
+		members = append(members, member{key: key, lead: data[from:i:i], value: json.RawMessage(data[i:e:e])})
 		from = e
 		i = skipSpace(data, e)
 		if i < len(data) && data[i] == ',' {
@@ -103,6 +106,7 @@ func (o *Object) read(data []byte, check bool) error {
 		}
 		return errors.New("apptivo: unterminated JSON object")
 	}
+	o.members = slices.Clone(members)
 	o.tail = data[from : i+1 : i+1]
 	if i = skipSpace(data, i+1); i != len(data) {
 		if check {
