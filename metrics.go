@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/customerdesk/desk/auth"
 	"github.com/customerdesk/desk/handlers"
 	"github.com/customerdesk/desk/store"
 )
@@ -23,7 +25,10 @@ import (
 func newMetrics(db store.DB, logger *slog.Logger) (*prometheus.Registry, *handlers.Metrics, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	src := handlers.MetricsSources{Sessions: sessionStore{db: db, now: time.Now}.Len}
+	src := handlers.MetricsSources{
+		Sessions: sessionStore{db: db, now: time.Now}.Len,
+		SignedIn: func(ctx context.Context) (int, error) { return db.CountSignedIn(ctx, time.Now().Add(auth.DefaultGrace)) },
+	}
 	if p, ok := db.(store.Pools); ok {
 		src.Pools = p
 	} else {

@@ -83,6 +83,7 @@ func TestMetricsListener(t *testing.T) {
 		`desk_saves_total{outcome="conflict"} 0`,
 		`desk_undos_total{kind="undo",outcome="saved"} 0`,
 		`desk_sessions 1`, // in the database
+		`desk_signed_in_sessions 1`,
 		`desk_http_request_duration_seconds_count{route="customer.name.save",status="3xx"} 1`,
 		`desk_http_request_duration_seconds_count{route="login.post",status="3xx"} 1`,
 		`desk_http_request_duration_seconds_count{route="metrics.elsewhere",status="4xx"} 1`,
@@ -107,6 +108,15 @@ func TestMetricsListener(t *testing.T) {
 		if strings.Contains(labels, "1000001") || strings.ContainsAny(labels, "?/@") {
 			t.Errorf("labels %s hold a customer id, a path or an address", labels)
 		}
+	}
+	// Signed out: no live sign-in left.
+	resp, err = c.PostForm(d.url+"/logout", url.Values{"_csrf": {v.Get("_csrf")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if _, scrape = fetch(t, metrics); !strings.Contains(scrape, "desk_signed_in_sessions 0") {
+		t.Errorf("after signing out, the scrape says %s", regexp.MustCompile(`desk_signed_in_sessions .*`).FindString(scrape))
 	}
 	if err := d.stop(); err != nil {
 		t.Fatalf("shutdown: %v", err)

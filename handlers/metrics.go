@@ -27,6 +27,7 @@ import (
 //	desk_saves_total{outcome}                           counter: section saves by outcome (see saveOutcome)
 //	desk_undos_total{kind,outcome}                      counter: undos and redos from the history, by the same outcomes
 //	desk_sessions                                       gauge: session records kept (live sign-ins and ended ones in their grace window)
+//	desk_signed_in_sessions                             gauge: live sign-ins
 //	desk_db_pool_*{pool}                                the database's connection pools (store.Pools)
 type Metrics struct {
 	requests *prometheus.HistogramVec
@@ -49,6 +50,8 @@ type MetricsSources struct {
 	// Sessions counts the session records kept (auth's store: with the
 	// database, a COUNT query, bounded by a short timeout at each scrape).
 	Sessions func(ctx context.Context) (int, error)
+	// SignedIn counts the live sign-ins among them; nil leaves the series out.
+	SignedIn func(ctx context.Context) (int, error)
 	// Pools are the database's connection pools; nil for none.
 	Pools store.Pools
 }
@@ -100,6 +103,21 @@ func NewMetrics(reg prometheus.Registerer, src MetricsSources, logger *slog.Logg
 		return float64(n)
 	})
 	cs := []prometheus.Collector{m.requests, m.apptivo, m.saves, m.undos, sessions}
+	if src.SignedIn != nil {
+		cs = append(cs, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "desk_signed_in_sessions",
+			Help: "Live sign-ins: sessions signed in whose idle and absolute limits have not passed. NaN when the database did not answer.",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), sessionCountTimeout)
+			defer cancel()
+			n, err := src.SignedIn(ctx)
+			if err != nil {
+				logger.Warn("metrics: counting sign-ins", "error", err.Error())
+				return math.NaN()
+			}
+			return float64(n)
+		}))
+	}
 	if src.Pools != nil {
 		cs = append(cs, newPoolCollector(src.Pools))
 	}

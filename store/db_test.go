@@ -237,6 +237,12 @@ func testSessions(t *testing.T, b backend) {
 		if n := count(now.Add(time.Hour)); n != 1 {
 			t.Errorf("Count in an hour = %d, want 1", n)
 		}
+		// Signed in: s0 (a minute) and s2 (an hour).
+		for at, want := range map[time.Time]int{now: 2, now.Add(2 * time.Minute): 1, now.Add(2 * time.Hour): 0} {
+			if n, err := db.CountSignedIn(ctx, at); err != nil || n != want {
+				t.Errorf("CountSignedIn(%v) = %d, %v; want %d", at.Sub(now), n, err, want)
+			}
+		}
 		if n, err := db.SweepSessions(ctx, now.Add(30*time.Second)); err != nil || n != 0 {
 			t.Errorf("Sweep before any expiry = %d, %v", n, err)
 		}

@@ -90,6 +90,15 @@ func (s *sqlStore) CountSessions(ctx context.Context, now time.Time) (int, error
 	return n, nil
 }
 
+// CountSignedIn implements Sessions.
+func (s *sqlStore) CountSignedIn(ctx context.Context, expiresAfter time.Time) (int, error) {
+	var n int
+	if err := s.r.queryRow(ctx, `SELECT count(*) FROM sessions WHERE signed_in = ? AND expires > ?`, true, ms(expiresAfter)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: counting sign-ins: %w", err)
+	}
+	return n, nil
+}
+
 // SweepSessions implements Sessions.
 func (s *sqlStore) SweepSessions(ctx context.Context, now time.Time) (int, error) {
 	n, err := s.w.exec(ctx, `DELETE FROM sessions WHERE expires <= ?`, ms(now))

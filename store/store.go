@@ -132,6 +132,10 @@ type Sessions interface {
 	TouchSession(ctx context.Context, id string, lastSeen, expires time.Time) error
 	DeleteSession(ctx context.Context, id string) error // unknown ids are no error
 	CountSessions(ctx context.Context, now time.Time) (int, error)
+	// CountSignedIn counts the records marked signed in whose Expires is
+	// after expiresAfter. A sign-in's record expires its grace window after
+	// the sign-in ends, so now + that window counts the live sign-ins.
+	CountSignedIn(ctx context.Context, expiresAfter time.Time) (int, error)
 	// SweepSessions deletes every session past its expiry; it returns how many.
 	SweepSessions(ctx context.Context, now time.Time) (int, error)
 }
