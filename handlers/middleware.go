@@ -67,6 +67,21 @@ func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
 	})
 }
 
+// requestIDs gives every request an id of the desk's own making: the one its
+// log lines and its history entry carry. An X-Request-ID the request came
+// with is dropped, not believed — a browser could otherwise name another
+// request's id, or a hundred kilobytes, for the history to record.
+func requestIDs() echo.MiddlewareFunc {
+	generate := middleware.RequestID()
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		h := generate(next)
+		return func(c echo.Context) error {
+			c.Request().Header.Del(echo.HeaderXRequestID)
+			return h(c)
+		}
+	}
+}
+
 func requestID(c echo.Context) string {
 	return c.Response().Header().Get(echo.HeaderXRequestID)
 }
