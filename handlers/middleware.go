@@ -156,12 +156,24 @@ func (a *app) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return redirect(c, loginURL(back))
 		}
-		if email, ok := a.proxyEmail(r); ok && !strings.EqualFold(email, auth.UserFrom(r.Context()).Email) {
-			// The company sign-in now says someone else is at this browser:
-			// the old sign-in is not theirs.
-			_ = a.cfg.Sessions.SignOut(c.Response(), r)
-			_ = a.cfg.Sessions.AddFlash(c.Response(), r, "Your company sign-in changed to "+email+". Sign in to the desk again with your own keys.")
-			return redirect(c, loginURL(pageOf(c)))
+		if a.cfg.AuthEmailHeader != "" {
+			// The company's sign-in proxy vouches for every request, not only
+			// the sign-in: one it did not vouch for (it reached the desk some
+			// other way, with a copied cookie, or the company has signed the
+			// person out) is served as nobody, and ends the sign-in.
+			email, ok := a.proxyEmail(r)
+			switch {
+			case !ok:
+				_ = a.cfg.Sessions.SignOut(c.Response(), r)
+				a.cfg.Logger.Warn("signed-in request without the company sign-in's word: sign-in ended", "request_id", requestID(c))
+				return redirect(c, loginURL(pageOf(c)))
+			case !strings.EqualFold(email, auth.UserFrom(r.Context()).Email):
+				// The company sign-in now says someone else is at this browser:
+				// the old sign-in is not theirs.
+				_ = a.cfg.Sessions.SignOut(c.Response(), r)
+				_ = a.cfg.Sessions.AddFlash(c.Response(), r, "Your company sign-in changed to "+email+". Sign in to the desk again with your own keys.")
+				return redirect(c, loginURL(pageOf(c)))
+			}
 		}
 		c.SetRequest(r)
 		return next(c)
