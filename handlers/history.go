@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -98,10 +99,11 @@ func (a *app) entries(ctx context.Context, changes []store.Change, csrf string) 
 			e.Customer = "Customer " + ch.CustomerID
 		}
 		what := sectionsWords(ch.Sections)
+		redo := a.isRedo(ctx, ch)
 		switch {
 		case ch.Outcome == store.Kept:
 			e.Summary = "chose a colleague's version of " + what
-		case ch.UndoOf != 0 && a.isUndo(ctx, ch.UndoOf):
+		case ch.UndoOf != 0 && redo:
 			e.Summary = "redid a change to " + what
 		case ch.UndoOf != 0:
 			e.Summary = "undid a change to " + what
@@ -128,7 +130,7 @@ func (a *app) entries(ctx context.Context, changes []store.Change, csrf string) 
 			}
 		} else if ch.Outcome == store.Saved && csrf != "" {
 			e.UndoURL, e.UndoLabel = undoURL(ch.CustomerID, ch.ID), "Undo"
-			if ch.UndoOf != 0 {
+			if ch.UndoOf != 0 && !redo {
 				e.UndoLabel = "Redo" // undoing an undo puts the change back
 			}
 		}
@@ -137,10 +139,25 @@ func (a *app) entries(ctx context.Context, changes []store.Change, csrf string) 
 	return out
 }
 
-// isUndo reports whether change id undid another (so undoing it is a redo).
-func (a *app) isUndo(ctx context.Context, id int64) bool {
-	ch, err := a.cfg.DB.Change(ctx, id)
-	return err == nil && ch.UndoOf != 0
+// maxUndoChain bounds the walk down a chain of undos and redos.
+const maxUndoChain = 1000
+
+// isRedo reports whether ch put a change back: it is the second, fourth, …
+// link of a chain of undos (change ← undo ← redo ← undo …), counted down
+// its UndoOf links. Undoing ch takes the change out again (an undo), as
+// undoing the change itself does; undoing an undo is a redo. A chain whose
+// older links were pruned is counted as far as it goes.
+func (a *app) isRedo(ctx context.Context, ch store.Change) bool {
+	depth := 0
+	for cur := ch; cur.UndoOf != 0 && cur.UndoOf < cur.ID && depth < maxUndoChain; {
+		depth++
+		older, err := a.cfg.DB.Change(ctx, cur.UndoOf)
+		if err != nil {
+			break
+		}
+		cur = older
+	}
+	return depth > 0 && depth%2 == 0
 }
 
 // history is a page of a customer's history, older than before (0: newest).
@@ -206,15 +223,20 @@ func (a *app) undo(c echo.Context) error {
 	}
 	scs := diffOf(ch)
 	if ch.Outcome != store.Saved || len(scs) == 0 {
-		return a.undoAnswer(c, id, http.StatusConflict, "This change was not saved, so there is nothing to undo.", nil)
+		return a.undoAnswer(c, id, cardName, http.StatusConflict, "This change was not saved, so there is nothing to undo.", nil)
 	}
-	if undone, _ := a.cfg.DB.UndoneBy(ctx, []int64{ch.ID}); undone[ch.ID] != 0 {
-		return a.undoAnswer(c, id, http.StatusConflict, "This change was undone already.", nil)
+	undoneAlready := func() bool {
+		undone, _ := a.cfg.DB.UndoneBy(ctx, []int64{ch.ID})
+		return undone[ch.ID] != 0
 	}
 	k := cardName
 	if scs[0].Section != apptivo.SectionName {
 		k = cardContact
 	}
+	if undoneAlready() {
+		return a.undoAnswer(c, id, k, http.StatusConflict, "This change was undone already.", nil)
+	}
+	redo := ch.UndoOf != 0 && !a.isRedo(ctx, ch) // undoing an undo
 	anyway := c.FormValue("anyway")
 	u := userOf(c)
 	who := actor{email: u.Email, keyPrint: u.KeyPrint, requestID: requestID(c)}
@@ -222,6 +244,12 @@ func (a *app) undo(c echo.Context) error {
 	var res saveResult
 	var conflict *views.UndoConflict
 	err = a.cfg.DB.WithLock(ctx, lockKey(id, k), saveLockWait, func(h store.Held) error {
+		// Asked again under the lock: someone pressing Undo on the same
+		// change at the same moment may have undone it while this waited.
+		if undoneAlready() {
+			res = saveResult{outcome: outcomeUndoneAlready}
+			return nil
+		}
 		fresh, err := a.readFresh(ctx, client, id, who.keyPrint)
 		if err != nil {
 			res = saveResult{outcome: outcomeFailed, err: err}
@@ -253,37 +281,41 @@ func (a *app) undo(c echo.Context) error {
 	if err != nil {
 		res = saveResult{outcome: outcomeBusy}
 	}
-	a.cfg.Metrics.countUndo(ch.UndoOf != 0, res)
+	if res.outcome == outcomeUndoneAlready {
+		return a.undoAnswer(c, id, k, http.StatusConflict, "This change was undone already.", nil)
+	}
+	a.cfg.Metrics.countUndo(redo, res)
 	if res.outcome == outcomeBusy {
-		return a.undoAnswer(c, id, http.StatusConflict, "Someone else is saving this customer right now. Wait a moment, then try again.", nil)
+		return a.undoAnswer(c, id, k, http.StatusConflict, "Someone else is saving this customer right now. Wait a moment, then try again.", nil)
 	}
 	verb := "Undone."
-	if ch.UndoOf != 0 {
+	if redo {
 		verb = "Redone."
 	}
 	switch res.outcome {
 	case outcomeSaved:
-		return a.undoAnswer(c, id, http.StatusOK, verb, res.fresh)
+		return a.undoAnswer(c, id, k, http.StatusOK, verb, res.fresh)
 	case outcomeUnchanged:
-		return a.undoAnswer(c, id, http.StatusOK, "Nothing to undo: the customer already holds what was there before.", nil)
+		return a.undoAnswer(c, id, k, http.StatusOK, "Nothing to undo: the customer already holds what was there before.", nil)
 	case outcomeConflict:
 		return a.undoConflict(c, id, ch.ID, conflict)
 	case outcomeInvalid:
-		return a.undoAnswer(c, id, http.StatusUnprocessableEntity, res.problem, nil)
+		return a.undoAnswer(c, id, k, http.StatusUnprocessableEntity, res.problem, nil)
 	case outcomeUnrecorded:
-		return a.undoAnswer(c, id, http.StatusInternalServerError, "Apptivo took the undo, but the desk could not write it into its history. Tell the desk team.", res.fresh)
+		return a.undoAnswer(c, id, k, http.StatusInternalServerError, "Apptivo took the undo, but the desk could not write it into its history. Tell the desk team.", res.fresh)
 	}
 	a.logApptivo(c, res.err)
 	status, msg := saveTrouble(res.err)
 	if status == http.StatusUnauthorized {
 		return a.endSignIn(c, msg, customerURL(id), "", nil)
 	}
-	return a.undoAnswer(c, id, status, msg, nil)
+	return a.undoAnswer(c, id, k, status, msg, nil)
 }
 
 // undoAnswer shows the history after an undo (or why there was none): in
-// place with the cards it changed for htmx, on the customer page otherwise.
-func (a *app) undoAnswer(c echo.Context, id string, status int, msg string, cust *apptivo.Customer) error {
+// place with the card it changed (k) for htmx, on the customer page
+// otherwise. The other card is left alone: it may hold an open form.
+func (a *app) undoAnswer(c echo.Context, id string, k card, status int, msg string, cust *apptivo.Customer) error {
 	failed := status >= 400
 	if !htmxOf(c.Request()).Partial() {
 		_ = a.cfg.Sessions.AddFlash(c.Response(), c.Request(), msg)
@@ -297,15 +329,20 @@ func (a *app) undoAnswer(c echo.Context, id string, status int, msg string, cust
 	if cust != nil {
 		page := a.pageVM(c.Request().Context(), cust)
 		page.NameSec.OOB, page.Contact.OOB = true, true
-		parts = append(parts, views.NameCard(page.NameSec), views.ContactCard(page.Contact), views.MetaLine(page.Meta, true),
-			views.CustomerTitle(page.Name, true))
+		parts = append(parts, k.component(page), views.MetaLine(page.Meta, true), views.CustomerTitle(page.Name, true))
 	}
 	return a.respond(c, status, nil, "", fragments(parts...))
 }
 
-// undoConflict shows, on the change, what undoing it now would change.
+// undoConflict shows, on the change, what undoing it now would change: on
+// the history's first page when the change is there, otherwise on the page
+// that starts with it.
 func (a *app) undoConflict(c echo.Context, id string, changeID int64, conflict *views.UndoConflict) error {
-	v := a.history(c.Request().Context(), id, 0, a.csrfToken(c))
+	csrf := a.csrfToken(c)
+	v := a.history(c.Request().Context(), id, 0, csrf)
+	if !slices.ContainsFunc(v.Entries, func(e views.HistoryEntry) bool { return e.ID == changeID }) {
+		v = a.history(c.Request().Context(), id, changeID+1, csrf)
+	}
 	for i := range v.Entries {
 		if v.Entries[i].ID == changeID {
 			v.Entries[i].Conflict = conflict

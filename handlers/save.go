@@ -23,6 +23,9 @@ const (
 	outcomeUnchanged                // nothing to send
 	outcomeSaved
 	outcomeUnrecorded // saved in Apptivo, but the history could not be written
+	// outcomeUndoneAlready: an undo found, under the lock, that the change
+	// was undone meanwhile; nothing was sent.
+	outcomeUndoneAlready
 )
 
 // saveResult is the decision of one save, for present.go to show.
