@@ -31,6 +31,9 @@ type backend struct {
 	raw func(t *testing.T, addr string) *sql.DB
 	// newest is the newest schema version the backend's migrations know.
 	newest int64
+	// downTo migrates the database at addr down to schema version, as a
+	// desk of that version would have left it.
+	downTo func(t *testing.T, addr string, version int64)
 }
 
 // clock is a settable clock, safe for concurrent use, so expiry is tested
@@ -312,11 +315,38 @@ func testHistory(t *testing.T, b backend) {
 			t.Errorf("unknown id: %v", err)
 		}
 
+		c.Advance(2 * time.Second) // past the last change's time
 		zero := change("1002", "a@example.com", time.Time{})
 		zero.Sections, zero.Diff = nil, nil
 		got, err = db.Change(ctx, add(t, db, zero))
 		if err != nil || !got.At.Equal(c.Now()) || len(got.Sections) != 0 {
 			t.Errorf("a change without At or Sections: %+v, %v", got, err)
+		}
+	})
+
+	// Two desks' clocks differ a little, and saves reach the database in
+	// another order than they read their clocks: a change is never dated
+	// before the one the history took just before it, so that the order by
+	// id is the order by time (date ranges rely on it).
+	t.Run("times never go back", func(t *testing.T) {
+		c := newClock()
+		db := b.openFresh(t, c.Now)
+		now := c.Now()
+		first := add(t, db, change("1001", "a@example.com", now))
+		late := add(t, db, change("1001", "b@example.com", now.Add(-3*time.Second)))
+		later := add(t, db, change("1001", "a@example.com", now.Add(time.Second)))
+		for id, want := range map[int64]time.Time{first: now, late: now, later: now.Add(time.Second)} {
+			if got, err := db.Change(ctx, id); err != nil || !got.At.Equal(want) {
+				t.Errorf("change %d: at %v, %v; want %v", id, got.At, err, want)
+			}
+		}
+		// A range that ends where the late change was first dated holds
+		// neither it nor anything after it.
+		if got, err := db.Changes(ctx, Query{To: now}); err != nil || len(got) != 0 {
+			t.Errorf("before %v: %v, %v; want nothing", now, ids(got), err)
+		}
+		if got, err := db.Changes(ctx, Query{From: now, To: now.Add(time.Millisecond)}); err != nil || !slices.Equal(ids(got), []int64{late, first}) {
+			t.Errorf("at %v: %v, %v; want [%d %d]", now, ids(got), err, late, first)
 		}
 	})
 
@@ -367,12 +397,20 @@ func testHistory(t *testing.T, b backend) {
 			q    Query
 			want []int64
 		}{
-			"everything": {Query{}, match(func(Change) bool { return true })},
-			"a customer": {Query{CustomerID: "1002"}, match(func(ch Change) bool { return ch.CustomerID == "1002" })},
-			"a person":   {Query{Email: "b@example.com"}, match(func(ch Change) bool { return ch.Email == "b@example.com" })},
-			"date range": {Query{From: from, To: to}, match(func(ch Change) bool { return !ch.At.Before(from) && ch.At.Before(to) })},
-			"from only":  {Query{From: to}, match(func(ch Change) bool { return !ch.At.Before(to) })},
-			"to only":    {Query{To: from}, match(func(ch Change) bool { return ch.At.Before(from) })},
+			"everything":          {Query{}, match(func(Change) bool { return true })},
+			"a customer":          {Query{CustomerID: "1002"}, match(func(ch Change) bool { return ch.CustomerID == "1002" })},
+			"a person":            {Query{Email: "b@example.com"}, match(func(ch Change) bool { return ch.Email == "b@example.com" })},
+			"date range":          {Query{From: from, To: to}, match(func(ch Change) bool { return !ch.At.Before(from) && ch.At.Before(to) })},
+			"from only":           {Query{From: to}, match(func(ch Change) bool { return !ch.At.Before(to) })},
+			"to only":             {Query{To: from}, match(func(ch Change) bool { return ch.At.Before(from) })},
+			"from after the last": {Query{From: start.Add(30 * time.Hour)}, nil},
+			"to before the first": {Query{To: start}, nil},
+			"empty range":         {Query{From: to, To: from}, nil},
+			"a range between two": {Query{From: from.Add(time.Minute), To: from.Add(time.Hour)}, nil},
+			"range and before":    {Query{From: from, To: to, Before: all[15].ID, Limit: 2}, ids(all[16:18])},
+			"range and a person, paged": {Query{Email: "a@example.com", From: from, To: to, Limit: 3}, match(func(ch Change) bool {
+				return ch.Email == "a@example.com" && !ch.At.Before(from) && ch.At.Before(to)
+			})[:3]},
 			"all filters": {Query{CustomerID: "1001", Email: "a@example.com", From: from, To: to}, match(func(ch Change) bool {
 				return ch.CustomerID == "1001" && ch.Email == "a@example.com" && !ch.At.Before(from) && ch.At.Before(to)
 			})},
@@ -404,6 +442,31 @@ func testHistory(t *testing.T, b backend) {
 		}
 		if want := match(func(ch Change) bool { return ch.CustomerID == "1001" }); !slices.Equal(walked, want) {
 			t.Errorf("paged %v, want %v", walked, want)
+		}
+	})
+
+	// Team activity lists the changes made with one key pair, with every
+	// other filter, paged.
+	t.Run("a key pair's changes", func(t *testing.T) {
+		c := newClock()
+		db := b.openFresh(t, c.Now)
+		start := c.Now()
+		byPair := map[string][]int64{}
+		for i := range 12 {
+			ch := change([]string{"1001", "1002"}[i%2], "a@example.com", start.Add(time.Duration(i)*time.Hour))
+			ch.KeyPrint = []string{"k1", "k2", "k3"}[i%3]
+			byPair[ch.KeyPrint] = append([]int64{add(t, db, ch)}, byPair[ch.KeyPrint]...) // newest first
+		}
+		got, err := db.Changes(ctx, Query{KeyPrint: "k1"})
+		if err != nil || !slices.Equal(ids(got), byPair["k1"]) {
+			t.Errorf("pair k1: %v, %v; want %v", ids(got), err, byPair["k1"])
+		}
+		got, err = db.Changes(ctx, Query{KeyPrint: "k2", CustomerID: "1002", From: start.Add(2 * time.Hour), Limit: 1})
+		if err != nil || len(got) != 1 || got[0].KeyPrint != "k2" || got[0].CustomerID != "1002" {
+			t.Errorf("pair k2, customer 1002: %+v, %v", got, err)
+		}
+		if got, err := db.Changes(ctx, Query{KeyPrint: "k4"}); err != nil || len(got) != 0 {
+			t.Errorf("pair k4: %v, %v", ids(got), err)
 		}
 	})
 
@@ -733,7 +796,9 @@ func testMigrations(t *testing.T, b backend) {
 		}
 	})
 
-	t.Run("a newer schema refuses to open", func(t *testing.T) {
+	// migrated is a fresh database, migrated by a desk that has since
+	// stopped.
+	migrated := func(t *testing.T) string {
 		addr := b.fresh(t)
 		db, err := b.open(ctx, addr, nil)
 		if err != nil {
@@ -742,12 +807,61 @@ func testMigrations(t *testing.T, b backend) {
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
+		return addr
+	}
+
+	// A history written before "times never go back" is put in order once.
+	t.Run("an older history is put in time order", func(t *testing.T) {
+		addr := migrated(t)
+		raw := b.raw(t, addr)
+		b.downTo(t, addr, 1) // as a desk of schema 1 left it
+		for _, stmt := range []string{
+			`INSERT INTO changes (at, email, key_print, customer_id, customer_name, sections, diff, outcome, reason, request_id, resolution) VALUES
+			 (1000, 'a', '', '1', '', '[]', '', 'saved', '', '', false),
+			 (3000, 'a', '', '1', '', '[]', '', 'saved', '', '', false),
+			 (2000, 'a', '', '1', '', '[]', '', 'saved', '', '', false),
+			 (4000, 'a', '', '1', '', '[]', '', 'saved', '', '', false)`,
+		} {
+			if _, err := raw.ExecContext(ctx, stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := b.openAt(t, addr, nil).Changes(ctx, Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var times []int64
+		for _, c := range slices.Backward(got) {
+			times = append(times, c.At.UnixMilli())
+		}
+		if !slices.Equal(times, []int64{1000, 3000, 3000, 4000}) {
+			t.Errorf("times in id order: %v, want [1000 3000 3000 4000]", times)
+		}
+	})
+
+	// Emails recorded with capitals are found by the person filter, which
+	// asks in lower case.
+	t.Run("an older history's emails are put in lower case", func(t *testing.T) {
+		addr := migrated(t)
+		b.downTo(t, addr, 3)
+		if _, err := b.raw(t, addr).ExecContext(ctx, `INSERT INTO changes (at, email, key_print, customer_id, customer_name, sections, diff, outcome, reason, request_id, resolution)
+			VALUES (1000, 'Sam.Sales@Example.COM', '', '1', '', '[]', '', 'saved', '', '', false)`); err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.openAt(t, addr, nil).Changes(ctx, Query{Email: "sam.sales@example.com"})
+		if err != nil || len(got) != 1 || got[0].Email != "sam.sales@example.com" {
+			t.Errorf("after migrating: %+v, %v", got, err)
+		}
+	})
+
+	t.Run("a newer schema refuses to open", func(t *testing.T) {
+		addr := migrated(t)
 		newer := b.newest + 4
 		raw := b.raw(t, addr)
 		if _, err := raw.ExecContext(ctx, fmt.Sprintf(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (%d, true)`, newer)); err != nil {
 			t.Fatal(err)
 		}
-		db, err = b.open(ctx, addr, nil)
+		db, err := b.open(ctx, addr, nil)
 		if err == nil {
 			db.Close()
 			t.Fatal("a database migrated by a newer desk was opened")

@@ -16,6 +16,12 @@ const changeColumns = `id, at, email, key_print, customer_id, customer_name, sec
 
 // AddChange implements History. A zero At means now; UndoOf must name a
 // change the history holds.
+//
+// A change is never dated before the newest one the history holds: ids and
+// times then go up together, so the history's order by id is its order by
+// time and a date range is a range of ids (see Changes). Two saves can
+// reach the database in another order than they read the clock; the later
+// one is then dated when the history took it, a few milliseconds on.
 func (s *SQLite) AddChange(ctx context.Context, c Change) (int64, error) {
 	if err := c.check(); err != nil {
 		return 0, err
@@ -30,7 +36,7 @@ func (s *SQLite) AddChange(ctx context.Context, c Change) (int64, error) {
 	var id int64
 	err = s.w.QueryRowContext(ctx,
 		`INSERT INTO changes (at, email, key_print, customer_id, customer_name, sections, diff, outcome, reason, request_id, undo_of, resolution)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		 VALUES (max(?, coalesce((SELECT max(at) FROM changes), 0)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		ms(c.At), c.Email, c.KeyPrint, c.CustomerID, c.CustomerName, string(sections), nonNil(c.Diff),
 		string(c.Outcome), c.Reason, c.RequestID, sql.NullInt64{Int64: c.UndoOf, Valid: c.UndoOf != 0}, c.Resolution,
 	).Scan(&id)
@@ -53,38 +59,19 @@ func (s *SQLite) Change(ctx context.Context, id int64) (Change, error) {
 }
 
 // Changes implements History. Each filter has an index of its own (see the
-// migration), and the order is by id so that paging with Before is exact.
+// migrations), and the order is by id so that paging with Before is exact.
+// A date range becomes a range of ids first (see idRange), so every query
+// walks an index in id order and stops after one page, however many changes
+// the range holds: nothing is sorted.
 func (s *SQLite) Changes(ctx context.Context, q Query) ([]Change, error) {
-	var where []string
-	var args []any
-	if q.CustomerID != "" {
-		where, args = append(where, "customer_id = ?"), append(args, q.CustomerID)
+	fromID, toID, empty, err := s.idRange(ctx, q.From, q.To)
+	if err != nil {
+		return nil, fmt.Errorf("store: reading changes: %w", err)
 	}
-	if q.Email != "" {
-		where, args = append(where, "email = ?"), append(args, q.Email)
+	if empty {
+		return nil, nil
 	}
-	if !q.From.IsZero() {
-		where, args = append(where, "at >= ?"), append(args, ms(q.From))
-	}
-	if !q.To.IsZero() {
-		where, args = append(where, "at < ?"), append(args, ms(q.To))
-	}
-	if q.Before > 0 {
-		where, args = append(where, "id < ?"), append(args, q.Before)
-	}
-	filter := ""
-	if len(where) > 0 {
-		filter = ` WHERE ` + strings.Join(where, " AND ")
-	}
-	query := `SELECT ` + changeColumns + ` FROM changes` + filter + ` ORDER BY id DESC LIMIT ?`
-	if !q.From.IsZero() || !q.To.IsZero() {
-		// A date range comes from the at index in date order, so its ids
-		// need sorting: sort only the ids (the indexes hold them), then
-		// read the page's rows, rather than sort whole rows.
-		query = `SELECT ` + changeColumns + ` FROM changes WHERE id IN (SELECT id FROM changes` + filter +
-			` ORDER BY id DESC LIMIT ?) ORDER BY id DESC`
-	}
-	args = append(args, q.limit())
+	query, args := changesQuery(q, fromID, toID)
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: reading changes: %w", err)
@@ -102,6 +89,74 @@ func (s *SQLite) Changes(ctx context.Context, q Query) ([]Change, error) {
 		return nil, fmt.Errorf("store: reading changes: %w", err)
 	}
 	return out, nil
+}
+
+// changesQuery is the statement of a page of changes: q's filters, with its
+// date range given as the ids [fromID, toID) (0 for an open end).
+func changesQuery(q Query, fromID, toID int64) (string, []any) {
+	var where []string
+	var args []any
+	if q.KeyPrint != "" {
+		where, args = append(where, "key_print = ?"), append(args, q.KeyPrint)
+	}
+	if q.CustomerID != "" {
+		where, args = append(where, "customer_id = ?"), append(args, q.CustomerID)
+	}
+	if q.Email != "" {
+		where, args = append(where, "email = ?"), append(args, q.Email)
+	}
+	if fromID > 0 {
+		where, args = append(where, "id >= ?"), append(args, fromID)
+	}
+	if toID > 0 {
+		where, args = append(where, "id < ?"), append(args, toID)
+	}
+	if q.Before > 0 {
+		where, args = append(where, "id < ?"), append(args, q.Before)
+	}
+	filter := ""
+	if len(where) > 0 {
+		filter = ` WHERE ` + strings.Join(where, " AND ")
+	}
+	return `SELECT ` + changeColumns + ` FROM changes` + filter + ` ORDER BY id DESC LIMIT ?`, append(args, q.limit())
+}
+
+// idRange turns the date range [from, to) (either end zero for open) into
+// the ids [fromID, toID) of the changes made in it (0 for an open end), or
+// reports that none can be. Exact because times never go down as ids go up
+// (see AddChange): the changes at or after a time are all the ids from the
+// first of them on. One seek in the at index at each end.
+func (s *SQLite) idRange(ctx context.Context, from, to time.Time) (fromID, toID int64, empty bool, err error) {
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		return 0, 0, true, nil
+	}
+	if !from.IsZero() {
+		if fromID, err = s.firstAt(ctx, from); err != nil || fromID == 0 {
+			return 0, 0, true, err
+		}
+	}
+	if !to.IsZero() {
+		if toID, err = s.firstAt(ctx, to); err != nil {
+			return 0, 0, true, err
+		}
+		if toID != 0 && toID <= fromID {
+			return 0, 0, true, nil
+		}
+	}
+	return fromID, toID, false, nil
+}
+
+// firstAtQuery finds the first change made at or after a time.
+const firstAtQuery = `SELECT id FROM changes WHERE at >= ? ORDER BY at, id LIMIT 1`
+
+// firstAt is the id of the first change made at or after t, 0 if none was.
+func (s *SQLite) firstAt(ctx context.Context, t time.Time) (int64, error) {
+	var id int64
+	err := s.r.QueryRowContext(ctx, firstAtQuery, ms(t)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
 }
 
 // undoneByChunk keeps one UndoneBy query well inside SQLite's limit on

@@ -33,6 +33,24 @@ func sqliteBackend(t *testing.T) backend {
 			return db
 		},
 		newest: newestMigration(t, sqliteMigrations, "migrations/sqlite"),
+		downTo: func(t *testing.T, addr string, version int64) {
+			db, err := sql.Open("sqlite", addr+"?_busy_timeout=5000&_foreign_keys=on")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			sources, err := fs.Sub(sqliteMigrations, "migrations/sqlite")
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := goose.NewProvider(goose.DialectSQLite3, db, sources, goose.WithDisableGlobalRegistry(true), goose.WithLogger(goose.NopLogger()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.DownTo(context.Background(), version); err != nil {
+				t.Fatal(err)
+			}
+		},
 	}
 }
 
@@ -117,6 +135,16 @@ func TestSQLiteHistoryQueriesUseIndexes(t *testing.T) {
 		`SELECT undo_of, max(id) FROM changes WHERE outcome = 'saved' AND undo_of IN (1, 2, 3) GROUP BY undo_of`: "changes_undo_of",
 		`DELETE FROM changes WHERE at < 5`:                                                                       "changes_at",
 		`DELETE FROM sessions WHERE expires <= 5`:                                                                "sessions_expires",
+		// A date range: one seek in the at index at each end, then a range of ids.
+		`SELECT id FROM changes WHERE at >= 5 ORDER BY at, id LIMIT 1`:                                     "changes_at",
+		`SELECT * FROM changes WHERE id >= 10 AND id < 50 ORDER BY id DESC LIMIT 50`:                       "INTEGER PRIMARY KEY",
+		`SELECT * FROM changes WHERE email = 'a' AND id >= 10 AND id < 50 ORDER BY id DESC LIMIT 50`:       "changes_email",
+		`SELECT * FROM changes WHERE customer_id = '1' AND id >= 10 AND id < 50 ORDER BY id DESC LIMIT 50`: "changes_customer",
+		// Team activity: the changes made with one key pair.
+		`SELECT * FROM changes WHERE key_print = 'k' ORDER BY id DESC LIMIT 50`:                             "changes_key_print",
+		`SELECT * FROM changes WHERE key_print = 'k' AND id >= 10 AND id < 50 ORDER BY id DESC LIMIT 50`:    "changes_key_print",
+		`SELECT * FROM changes WHERE key_print = 'k' AND customer_id = '1' ORDER BY id DESC LIMIT 50`:       "changes_",
+		`SELECT * FROM changes WHERE key_print = 'k' AND email = 'a' AND id < 50 ORDER BY id DESC LIMIT 50`: "changes_",
 	} {
 		rows, err := db.r.Query(`EXPLAIN QUERY PLAN ` + query)
 		if err != nil {
