@@ -194,10 +194,29 @@ func (a *app) deskMeta(ctx context.Context, m *views.Meta) {
 	}
 }
 
+// mayReadHistory reports whether the signed-in person may read customer
+// id's history: the history holds the customer's contact details, so only
+// someone whose own Apptivo keys can read the customer may, whatever the
+// desk holds. A read of the customer by them within the snapshots' life
+// (the page the history loads after, say) is proof enough; otherwise it
+// costs one read with their keys. An error is Apptivo's answer (not found,
+// for keys that cannot read the customer), for apptivoFailure.
+func (a *app) mayReadHistory(c echo.Context, id string) error {
+	if a.snapshots.young(userOf(c).KeyPrint, id) {
+		return nil
+	}
+	_, err := a.readFresh(c.Request().Context(), clientOf(c), id, userOf(c).KeyPrint)
+	return err
+}
+
 // showHistory answers a customer's history: the section for htmx (which
-// loads it after the page), a page of its own otherwise. No Apptivo call.
+// loads it after the page), a page of its own otherwise. No Apptivo call
+// when the person has just read the customer; one otherwise.
 func (a *app) showHistory(c echo.Context) error {
 	id := c.Param("id")
+	if err := a.mayReadHistory(c, id); err != nil {
+		return a.apptivoFailure(c, err)
+	}
 	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
 	v := a.history(c.Request().Context(), id, max(before, 0), a.csrfToken(c))
 	name := "Customer " + id
@@ -217,6 +236,11 @@ func (a *app) undo(c echo.Context) error {
 	ctx := c.Request().Context()
 	id := c.Param("id")
 	changeID, _ := strconv.ParseInt(c.Param("change"), 10, 64)
+	// Every answer shows the customer's history: only to keys that can
+	// read the customer (and the undo itself reads it with them anyway).
+	if err := a.mayReadHistory(c, id); err != nil {
+		return a.apptivoFailure(c, err)
+	}
 	ch, err := a.cfg.DB.Change(ctx, changeID)
 	if err != nil || ch.CustomerID != id {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no such change of this customer.")
@@ -238,8 +262,7 @@ func (a *app) undo(c echo.Context) error {
 	}
 	redo := ch.UndoOf != 0 && !a.isRedo(ctx, ch) // undoing an undo
 	anyway := c.FormValue("anyway")
-	u := userOf(c)
-	who := actor{email: u.Email, keyPrint: u.KeyPrint, requestID: requestID(c)}
+	who := actorOf(c)
 	client := clientOf(c)
 	var res saveResult
 	var conflict *views.UndoConflict
@@ -465,9 +488,9 @@ func (a *app) theirs(k card) echo.HandlerFunc {
 		if k == cardContact {
 			in, r = bindContact(form), a.rulesFor(c)
 		}
-		u := userOf(c)
+		who := actorOf(c)
 		mine := in.preview(r)
-		entry := store.Change{At: a.cfg.Now(), Email: u.Email, KeyPrint: u.KeyPrint, CustomerID: id, RequestID: requestID(c),
+		entry := store.Change{At: a.cfg.Now(), Email: who.email, KeyPrint: who.keyPrint, CustomerID: id, RequestID: who.requestID,
 			Outcome: store.Kept, Resolution: true}
 		for _, sc := range mine {
 			entry.Sections = append(entry.Sections, sc.Section.String())
@@ -487,10 +510,21 @@ func (a *app) theirs(k card) echo.HandlerFunc {
 
 // activityQuery reads the activity filters; a filter that can't be read is
 // said in words.
+//
+// Team activity lists only the changes made with the person's own Apptivo
+// key pair (by its keyed print): Apptivo grants access by the key pair,
+// issued per firm, so those are changes of customers the person's keys can
+// read — the whole team's when they share their firm's keys. A change made
+// with other keys (another firm's, or keys since regenerated) is about a
+// customer the desk cannot vouch they may see; their own history shows it
+// to whoever's keys can read that customer (mayReadHistory). A display
+// name or the firm's configuration would not do: every firm on Apptivo's
+// defaults has the same getConfigData, and so has every key pair of the
+// simulator.
 func activityQuery(c echo.Context) (store.Query, views.Activity, string) {
 	v := views.Activity{Person: strings.TrimSpace(c.QueryParam("person")), Customer: strings.TrimSpace(c.QueryParam("customer")),
 		From: strings.TrimSpace(c.QueryParam("from")), To: strings.TrimSpace(c.QueryParam("to"))}
-	q := store.Query{Email: strings.ToLower(v.Person), CustomerID: strings.TrimLeft(v.Customer, "0")}
+	q := store.Query{KeyPrint: userOf(c).KeyPrint, Email: strings.ToLower(v.Person), CustomerID: canonicalID(v.Customer)}
 	var problems []string
 	if v.Customer != "" && strings.Trim(v.Customer, "0123456789") != "" {
 		problems = append(problems, "a customer id is a number")
@@ -570,15 +604,18 @@ func (a *app) activityCSV(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var all []store.Change
-	for q.Limit = 500; len(all) < csvLimit; {
+	// Page by page until a page comes back empty: the store answers at most
+	// store.MaxLimit a page, so a short page is no sign of the end.
+	for len(all) < csvLimit {
+		q.Limit = min(store.MaxLimit, csvLimit-len(all))
 		page, err := a.cfg.DB.Changes(ctx, q)
 		if err != nil {
 			return err
 		}
-		all = append(all, page...)
-		if len(page) < q.Limit {
+		if len(page) == 0 {
 			break
 		}
+		all = append(all, page...)
 		q.Before = page[len(page)-1].ID
 	}
 	h := c.Response().Header()

@@ -192,8 +192,8 @@ func canonicalCustomerPath(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		id, tail, _ := strings.Cut(rest, "/")
-		canon := strings.TrimLeft(id, "0")
-		if canon == id || canon == "" || strings.Trim(id, "0123456789") != "" {
+		canon := canonicalID(id)
+		if canon == id || strings.Trim(id, "0123456789") != "" {
 			return next(c)
 		}
 		path := routeCustomers + "/" + canon
@@ -212,6 +212,15 @@ func canonicalCustomerPath(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// canonicalID spells a customer id one way: without leading zeros ("0"
+// for an id of zeros only; "" stays "").
+func canonicalID(id string) string {
+	if canon := strings.TrimLeft(id, "0"); canon != "" || id == "" {
+		return canon
+	}
+	return "0"
+}
+
 // currentPath is the local path of the page an htmx request came from.
 func currentPath(r *http.Request) string {
 	u, err := url.Parse(r.Header.Get("HX-Current-URL"))
@@ -224,6 +233,15 @@ func currentPath(r *http.Request) string {
 func userOf(c echo.Context) *auth.User { return auth.UserFrom(c.Request().Context()) }
 
 func clientOf(c echo.Context) *apptivo.Client { return auth.ClientFrom(c.Request().Context()) }
+
+// actorOf is the signed-in person of a request, as the history records
+// them: the email in lower case (so the person filter finds it however its
+// capitals were typed at sign-in or sent by the company sign-in proxy), the
+// key pair's print, the request's id.
+func actorOf(c echo.Context) actor {
+	u := userOf(c)
+	return actor{email: strings.ToLower(u.Email), keyPrint: u.KeyPrint, requestID: requestID(c)}
+}
 
 // loginRateLimit slows down key guessing: a token bucket per client. An
 // IPv6 client is one /64 (a home or office gets a whole one, so a fresh
