@@ -532,3 +532,27 @@ func TestHistoryAsksApptivoOnlyWithoutARecentRead(t *testing.T) {
 		t.Errorf("later: %d, %d reads", h.status, e.countCalls("getById"))
 	}
 }
+
+// The live preview asked after the sign-in ended leaves the open form as it
+// is and says why nothing is shown; Save then keeps what was typed across
+// signing in again.
+func TestPreviewAfterTheSignInEndedLeavesTheFormAndSaysSo(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	id := int64(1000001)
+	_, form := e.openForm(id, "name", true)
+	e.clock.Advance(31 * time.Minute)
+	form.Set("name", "Typed After A Coffee LLC")
+	res := e.post(idPath(id, "/name/preview"), form, true)
+	if res.header.Get("HX-Redirect") != "" || res.header.Get("HX-Reswap") != "none" || !strings.Contains(res.text("#live"), "sign-in has ended") {
+		t.Errorf("preview: %d, HX-Redirect %q, HX-Reswap %q, %q", res.status, res.header.Get("HX-Redirect"), res.header.Get("HX-Reswap"), res.text("#live"))
+	}
+	saved := e.post(idPath(id, "/name"), form, true)
+	if to := saved.header.Get("HX-Redirect"); !strings.HasPrefix(to, "/login") {
+		t.Fatalf("save after the end: %d, HX-Redirect %q", saved.status, to)
+	}
+	e.get(saved.header.Get("HX-Redirect"))
+	if back := e.signInAgain(idPath(id, "/name/edit")); back.val("#customerName") != "Typed After A Coffee LLC" {
+		t.Errorf("after signing in again the form shows %q", back.val("#customerName"))
+	}
+}

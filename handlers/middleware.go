@@ -15,6 +15,7 @@ import (
 
 	"github.com/customerdesk/desk/apptivo"
 	"github.com/customerdesk/desk/auth"
+	"github.com/customerdesk/desk/views"
 )
 
 const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; " +
@@ -141,6 +142,15 @@ func (a *app) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r, ok := a.cfg.Sessions.WithUser(c.Request(), a.cfg.Apptivo)
 		if !ok {
+			if previewedCard(c) && htmxOf(r).Partial() {
+				// The live preview of an open form, asked as the person types
+				// after their sign-in ended: going to the sign-in page now would
+				// take them away from what they are typing. The form stays as it
+				// is (HX-Reswap: none) and they are told; Save keeps what was
+				// typed across signing in again.
+				return a.errorPage(c, views.ErrorPage{Status: http.StatusUnauthorized, Title: "Signed out",
+					Message: "Your sign-in has ended, so what Save will change cannot be shown. What you typed is still here: press Save to keep it while you sign in again."})
+			}
 			back := pageOf(c)
 			if k, ok := savedCard(c); ok {
 				// The save of an open form. If it was shown to a sign-in that has
