@@ -146,25 +146,31 @@ func TestSQLiteHistoryQueriesUseIndexes(t *testing.T) {
 		`SELECT * FROM changes WHERE key_print = 'k' AND customer_id = '1' ORDER BY id DESC LIMIT 50`:       "changes_",
 		`SELECT * FROM changes WHERE key_print = 'k' AND email = 'a' AND id < 50 ORDER BY id DESC LIMIT 50`: "changes_",
 	} {
-		rows, err := db.r.Query(`EXPLAIN QUERY PLAN ` + query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notUsed int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notUsed, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		all := strings.Join(plan, "; ")
+		all := queryPlan(t, db, query)
 		if !strings.Contains(all, wantIndex) || strings.Contains(all, "TEMP B-TREE FOR ORDER BY") {
 			t.Errorf("%s\n  plan: %s\n  want %s and no sort", query, all, wantIndex)
 		}
 	}
+}
+
+// queryPlan is SQLite's plan of query, its steps joined by "; ".
+func queryPlan(t *testing.T, db *SQLite, query string, args ...any) string {
+	t.Helper()
+	rows, err := db.r.Query(`EXPLAIN QUERY PLAN `+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notUsed int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notUsed, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "; ")
 }
 
 // The database and its WAL files are readable by this user only.
