@@ -427,7 +427,9 @@ func undoEdit(fresh *apptivo.Customer, scs []apptivo.SectionChange, still bool) 
 		used := make([]bool, len(entries))
 		le := apptivo.ListEdit{Section: sc.Section, Seen: fresh.Fingerprint(sc.Section)}
 		for j, b := range sc.Before {
-			row := apptivo.Row{Values: b.Values, Names: b.Names}
+			// Base: the entry as it was stored, so what the change cleared
+			// (a state's code, a country's id) or removed whole comes back.
+			row := apptivo.Row{Values: b.Values, Names: b.Names, Base: sc.RawBefore(j)}
 			at := -1
 			for i, from := range sc.From {
 				if from == j {

@@ -493,15 +493,8 @@ func TestActivityListsTheChangesMadeWithTheSameKeys(t *testing.T) {
 // read the customer get none of it, whatever change id they post: not the
 // history, and no undo either.
 func TestUndoShowsNothingToKeysThatCannotReadTheCustomer(t *testing.T) {
-	e := newEnv(t, withOtherFirm(t))
-	e.sim.AddKeyPair(otherFirm)
-	e.signIn()
-	id := int64(1000001)
-	_, contact := e.openForm(id, "contact", true)
-	contact.Set("phone.0.number", "+1 650 253 0000")
-	e.saveForm(id, "contact", contact, true)
+	e, olga, id := otherFirmAfterAPhoneChange(t)
 	ch := e.changes(id)[0]
-	olga := signInWith(t, e, "olga@other-firm.example", otherFirm)
 	e.sim.ResetRequests()
 	for _, hx := range []bool{true, false} {
 		res := olga.post(idPath(id, "/history/"+strconv.FormatInt(ch.ID, 10)+"/undo"), url.Values{}, hx)
@@ -537,12 +530,7 @@ func TestHistoryAsksApptivoOnlyWithoutARecentRead(t *testing.T) {
 // is and says why nothing is shown; Save then keeps what was typed across
 // signing in again.
 func TestPreviewAfterTheSignInEndedLeavesTheFormAndSaysSo(t *testing.T) {
-	e := newEnv(t)
-	e.signIn()
-	id := int64(1000001)
-	_, form := e.openForm(id, "name", true)
-	e.clock.Advance(31 * time.Minute)
-	form.Set("name", "Typed After A Coffee LLC")
+	e, id, form := typedAfterTheSignInEnded(t)
 	res := e.post(idPath(id, "/name/preview"), form, true)
 	if res.header.Get("HX-Redirect") != "" || res.header.Get("HX-Reswap") != "none" || !strings.Contains(res.text("#live"), "sign-in has ended") {
 		t.Errorf("preview: %d, HX-Redirect %q, HX-Reswap %q, %q", res.status, res.header.Get("HX-Redirect"), res.header.Get("HX-Reswap"), res.text("#live"))
@@ -555,4 +543,64 @@ func TestPreviewAfterTheSignInEndedLeavesTheFormAndSaysSo(t *testing.T) {
 	if back := e.signInAgain(idPath(id, "/name/edit")); back.val("#customerName") != "Typed After A Coffee LLC" {
 		t.Errorf("after signing in again the form shows %q", back.val("#customerName"))
 	}
+}
+
+// History written before the entries' stored bytes were kept (no "raw" in
+// its diff) still undoes: the values go back, as they did then.
+func TestUndoOfAnEntryWrittenWithoutRawEntriesStillWorks(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	id := int64(1000001)
+	_, form := e.openForm(id, "contact", true)
+	form.Set("address.0.country", "CA")
+	if res := e.saveForm(id, "contact", form, true); res.status != http.StatusOK {
+		t.Fatalf("save: %d %s", res.status, res.body)
+	}
+	ch := e.changes(id)[0]
+	var scs []map[string]any
+	if err := json.Unmarshal(ch.Diff, &scs); err != nil || len(scs) != 1 || scs[0]["raw"] == nil {
+		t.Fatalf("diff %s: %v", ch.Diff, err)
+	}
+	delete(scs[0], "raw")
+	old := ch
+	old.ID, old.Diff = 0, nil
+	old.Diff, _ = json.Marshal(scs)
+	if _, err := e.db.AddChange(context.Background(), old); err != nil {
+		t.Fatal(err)
+	}
+	res := e.undo(e.hxGet(idPath(id, "/history")), 0, true)
+	if res.status != http.StatusOK || !strings.Contains(res.text("#live"), "Undone") {
+		t.Fatalf("undo: %d %q", res.status, res.text("#live"))
+	}
+	if a := e.stored(id).Addresses()[0]; a.CountryCode != "US" {
+		t.Errorf("after the undo the address is in %q", a.CountryCode)
+	}
+}
+
+// otherFirmAfterAPhoneChange is a desk on which the signed-in person (e)
+// changed customer id's first phone number to +1 650 253 0000, and olga is
+// signed in with another firm's keys, which cannot read that customer.
+func otherFirmAfterAPhoneChange(t *testing.T) (e, olga *env, id int64) {
+	t.Helper()
+	e = newEnv(t, withOtherFirm(t))
+	e.sim.AddKeyPair(otherFirm)
+	e.signIn()
+	id = int64(1000001)
+	_, contact := e.openForm(id, "contact", true)
+	contact.Set("phone.0.number", "+1 650 253 0000")
+	e.saveForm(id, "contact", contact, true)
+	return e, signInWith(t, e, "olga@other-firm.example", otherFirm), id
+}
+
+// typedAfterTheSignInEnded is a desk on which customer id's name form was
+// opened, the sign-in then ended (idle), and a new name typed into form.
+func typedAfterTheSignInEnded(t *testing.T) (e *env, id int64, form url.Values) {
+	t.Helper()
+	e = newEnv(t)
+	e.signIn()
+	id = int64(1000001)
+	_, form = e.openForm(id, "name", true)
+	e.clock.Advance(31 * time.Minute)
+	form.Set("name", "Typed After A Coffee LLC")
+	return e, id, form
 }

@@ -190,15 +190,7 @@ func signInWith(t *testing.T, e *env, email string, k apptivotest.KeyPair) *env 
 // activity and its CSV answer anyone signed in with any keys Apptivo
 // accepts, for every customer, without asking Apptivo.
 func TestHistoryIsNotShownToSomeoneWhoseKeysCannotReadTheCustomer(t *testing.T) {
-	e := newEnv(t, withOtherFirm(t))
-	e.sim.AddKeyPair(otherFirm)
-	e.signIn()
-	id := int64(1000001)
-	_, contact := e.openForm(id, "contact", true)
-	contact.Set("phone.0.number", "+1 650 253 0000")
-	e.saveForm(id, "contact", contact, true)
-
-	olga := signInWith(t, e, "olga@other-firm.example", otherFirm)
+	_, olga, id := otherFirmAfterAPhoneChange(t)
 	if p := olga.get(idPath(id, "")); p.status != http.StatusNotFound {
 		t.Fatalf("the other firm's keys read the customer page: %d", p.status)
 	}
@@ -453,12 +445,7 @@ func TestTheHistoryRequestIDIsNotTheBrowsers(t *testing.T) {
 // unsaved-changes guard lets through without asking, since the desk "sends
 // the browser elsewhere on purpose"), and nothing is kept.
 func TestPreviewAfterTheSignInEndedLosesNothingTyped(t *testing.T) {
-	e := newEnv(t)
-	e.signIn()
-	id := int64(1000001)
-	_, form := e.openForm(id, "name", true)
-	e.clock.Advance(31 * time.Minute)
-	form.Set("name", "Typed After A Coffee LLC")
+	e, id, form := typedAfterTheSignInEnded(t)
 	res := e.post(idPath(id, "/name/preview"), form, true)
 	to := res.header.Get("HX-Redirect")
 	if to == "" {
