@@ -200,18 +200,25 @@ func (k *ListKind) read(rec Object) (entries []Entry, odd []oddElement) {
 			odd = append(odd, oddElement{at: at, raw: el})
 			continue
 		}
-		e := Entry{obj: o, raw: el, Values: make([]string, len(k.Fields)), Names: make([]string, len(k.Fields))}
-		for i, f := range k.Fields {
-			e.Values[i] = o.String(f.Key)
-			if f.NameKey != "" {
-				e.Names[i] = o.String(f.NameKey)
-			}
-		}
-		e.ID = o.String(k.IDMember)
+		e := k.entry(o, el)
 		e.Ref = refOf(e.ID, len(out), seen)
 		out = append(out, e)
 	}
 	return out, odd
+}
+
+// entry reads one entry of the kind (without its Ref) from its object o and
+// its bytes raw.
+func (k *ListKind) entry(o Object, raw json.RawMessage) Entry {
+	e := Entry{obj: o, raw: raw, Values: make([]string, len(k.Fields)), Names: make([]string, len(k.Fields))}
+	for i, f := range k.Fields {
+		e.Values[i] = o.String(f.Key)
+		if f.NameKey != "" {
+			e.Names[i] = o.String(f.NameKey)
+		}
+	}
+	e.ID = o.String(k.IDMember)
+	return e
 }
 
 // refOf names an entry so an edited row can point back at exactly it.

@@ -24,6 +24,10 @@ type ListKind struct {
 	Fields       []Field // what a person sees and edits, in form order
 	// New lists the members a new entry starts with, as raw JSON.
 	New []Member
+	// Identity are the members by which Apptivo knows a stored entry (its
+	// ids): an entry put back after it was removed goes without them, as a
+	// new entry holding everything else it held.
+	Identity []string
 	// index is the kind's place in listKinds (and in Customer.lists).
 	index int
 }
@@ -55,16 +59,18 @@ var listKinds = [...]*ListKind{
 	{
 		Section: SectionPhones, Attribute: "phoneNumbers", AttributeID: ptr("cust_phone_attr"), Flag: "isPhoneNumberUpdate",
 		Member: "phoneNumbers", RemoveMember: "removePhoneNumbers", IDMember: "communicationId",
-		Fields: []Field{{Key: "phoneNumber", Content: true}, {Key: "phoneTypeCode", NameKey: "phoneType"}},
-		New:    []Member{{"id", json.RawMessage(`"cust_phone_input"`)}},
-		index:  0,
+		Fields:   []Field{{Key: "phoneNumber", Content: true}, {Key: "phoneTypeCode", NameKey: "phoneType"}},
+		New:      []Member{{"id", json.RawMessage(`"cust_phone_input"`)}},
+		Identity: []string{"communicationId"},
+		index:    0,
 	},
 	{
 		Section: SectionEmails, Attribute: "emailAddresses", AttributeID: ptr("email_attr"), Flag: "isEmailAddressUpdate",
 		Member: "emailAddresses", RemoveMember: "removeEmailAddresses", IDMember: "communicationId",
-		Fields: []Field{{Key: "emailAddress", Content: true}, {Key: "emailTypeCode", NameKey: "emailType"}},
-		New:    []Member{{"id", json.RawMessage(`"cont_email_input"`)}},
-		index:  1,
+		Fields:   []Field{{Key: "emailAddress", Content: true}, {Key: "emailTypeCode", NameKey: "emailType"}},
+		New:      []Member{{"id", json.RawMessage(`"cont_email_input"`)}},
+		Identity: []string{"communicationId"},
+		index:    1,
 	},
 	{
 		// The reference page sends null as the address attribute id.
@@ -87,7 +93,9 @@ var listKinds = [...]*ListKind{
 			{"addressAttributeId", json.RawMessage(`"address_section_attr_id"`)},
 			{"isAdded", json.RawMessage(`true`)},
 		},
-		index: 2,
+		// "id" is the address's own ("address_section_attr_id_<uuid>").
+		Identity: []string{"addressId", "id"},
+		index:    2,
 	},
 }
 
@@ -155,6 +163,13 @@ type Row struct {
 	Ref    string   // Entry.Ref of the entry it edits; "" for a new entry
 	Values []string // in the order of the kind's Fields
 	Names  []string // display names of coded values, same order; "" where none
+	// Base, when set, is the entry as it was once stored (undo puts back
+	// what a change replaced): a new row starts from it (without its
+	// Identity members), so every member the desk does not show comes back
+	// too; and where a row sets a value back to Base's, the members that
+	// value's change cleared (Field.Clears) get Base's values again rather
+	// than being reset.
+	Base json.RawMessage
 }
 
 // Attribute is one entry of the update's attributeName/attributeIds lists.
@@ -246,6 +261,35 @@ func (p *Plan) Unlike(c *Customer) []Section {
 	return out
 }
 
+// AsHeld returns the plan's changes with the After of each section that c
+// (the record Apptivo answered the update with) holds otherwise than
+// written (see Unlike) as c holds it: the history then says what Apptivo
+// stored, and undoing it right away finds the section as the change left
+// it. Each After entry keeps its From when the section holds as many
+// entries as were written; otherwise they count as new.
+func (p *Plan) AsHeld(c *Customer) []SectionChange {
+	out := slices.Clone(p.Changes)
+	unlike := p.Unlike(c)
+	for i, sc := range out {
+		if !slices.Contains(unlike, sc.Section) {
+			continue
+		}
+		after := []Values{{Values: []string{c.Name()}}}
+		if sc.Section != SectionName {
+			after = valuesOf(c.Entries(sc.Section))
+		}
+		from := sc.From
+		if len(after) != len(sc.After) {
+			from = make([]int, len(after))
+			for j := range from {
+				from[j] = -1
+			}
+		}
+		out[i].After, out[i].From = after, from
+	}
+	return out
+}
+
 // SectionChange is what one section was before an update and becomes after
 // it. The name is one entry of one value.
 type SectionChange struct {
@@ -256,6 +300,18 @@ type SectionChange struct {
 	// entry of the record, maybe edited), or -1 for a new one. Before
 	// entries no After entry comes from are removed.
 	From []int `json:"from"`
+	// Raw holds, for a list section, each Before entry exactly as it was
+	// stored, so an undo can put back what the change cleared or removed
+	// (see Row.Base). Nil in history written before it was kept.
+	Raw []json.RawMessage `json:"raw,omitempty"`
+}
+
+// RawBefore is the stored entry Before[i] was, or nil when not kept.
+func (sc SectionChange) RawBefore(i int) json.RawMessage {
+	if i < 0 || i >= len(sc.Raw) {
+		return nil
+	}
+	return sc.Raw[i]
 }
 
 // Values are one entry's values and display names, in its kind's field order.
@@ -341,7 +397,7 @@ func BuildUpdate(fresh *Customer, e Edit) (*Plan, error) {
 						return nil, err
 					}
 					p.Changes = append(p.Changes, SectionChange{Section: s,
-						Before: valuesOf(fresh.lists[k.index]), After: valuesOf(entriesOf(k, next)), From: from})
+						Before: valuesOf(fresh.lists[k.index]), After: valuesOf(entriesOf(k, next)), From: from, Raw: rawsOf(fresh.lists[k.index])})
 				}
 			}
 			u.Attributes = append(u.Attributes, Attribute{Name: k.Attribute, ID: k.AttributeID})
@@ -419,14 +475,27 @@ func (k *ListKind) apply(next *Object, fresh []Entry, odd []oddElement, rows []R
 			stored  []string
 			changed bool
 		)
+		var base *Entry
+		if len(r.Base) > 0 {
+			if b, ok := k.entryOf(r.Base); ok {
+				base = &b
+			}
+		}
 		if j >= 0 {
 			e, stored = fresh[j].obj.Clone(), fresh[j].Values
 			kept = append(kept, keptEntry{id: fresh[j].ID, values: r.Values})
 		} else {
+			stored, changed = make([]string, len(k.Fields)), true
+			if base != nil {
+				// An entry put back: all it held, as a new entry.
+				e, stored = base.obj.Clone(), base.Values
+				for _, m := range k.Identity {
+					e.Delete(m)
+				}
+			}
 			for _, m := range k.New {
 				e.SetRaw(m.Key, m.Value)
 			}
-			stored, changed = make([]string, len(k.Fields)), true
 			kept = append(kept, keptEntry{values: r.Values})
 		}
 		for i, f := range k.Fields {
@@ -434,7 +503,7 @@ func (k *ListKind) apply(next *Object, fresh []Entry, odd []oddElement, rows []R
 				continue // unchanged (or still empty): the stored bytes stay
 			}
 			changed = true
-			if err := k.set(&e, f, r, i); err != nil {
+			if err := k.set(&e, f, r, i, base); err != nil {
 				return nil, err
 			}
 		}
@@ -536,6 +605,23 @@ func entriesOf(k *ListKind, rec Object) []Entry {
 	return entries
 }
 
+func rawsOf(entries []Entry) []json.RawMessage {
+	out := make([]json.RawMessage, len(entries))
+	for i, e := range entries {
+		out[i] = e.raw
+	}
+	return out
+}
+
+// entryOf reads one stored entry of the kind (a Row.Base).
+func (k *ListKind) entryOf(raw json.RawMessage) (Entry, bool) {
+	var o Object
+	if o.UnmarshalJSON(raw) != nil {
+		return Entry{}, false
+	}
+	return k.entry(o, raw), true
+}
+
 func valuesOf(entries []Entry) []Values {
 	out := make([]Values, len(entries))
 	for i, e := range entries {
@@ -550,8 +636,9 @@ func isEmptyArray(raw json.RawMessage) bool {
 }
 
 // set stores field i of row r in entry e, with its display name and the
-// members its change clears.
-func (k *ListKind) set(e *Object, f Field, r Row, i int) error {
+// members its change clears — or, when the value is base's (an undo puts it
+// back), those members as base held them.
+func (k *ListKind) set(e *Object, f Field, r Row, i int, base *Entry) error {
 	v := strings.TrimSpace(r.Values[i])
 	if err := e.Set(f.Key, v); err != nil {
 		return err
@@ -568,12 +655,23 @@ func (k *ListKind) set(e *Object, f Field, r Row, i int) error {
 			return err
 		}
 	}
+	back := base != nil && SameText(base.Values[i], v)
 	for _, c := range f.Clears {
-		if e.Has(c.Key) {
+		if raw, ok := base.rawIf(back, c.Key); ok {
+			e.SetRaw(c.Key, raw)
+		} else if e.Has(c.Key) {
 			e.SetRaw(c.Key, c.Value)
 		}
 	}
 	return nil
+}
+
+// rawIf is member key of the entry when cond holds and it has one.
+func (e *Entry) rawIf(cond bool, key string) (json.RawMessage, bool) {
+	if !cond || e == nil {
+		return nil, false
+	}
+	return e.obj.Raw(key)
 }
 
 // SameText reports whether an edited value is the stored one as far as a

@@ -683,9 +683,123 @@ func TestPlanSaysWhatEachSectionWasAndBecomes(t *testing.T) {
 				{Values: []string{"+44 20 7946 0958", "PHONE_MOBILE"}, Names: []string{"", "Mobile"}}},
 			After: []Values{{Values: []string{"+1 415 555 0100", "PHONE_MOBILE"}, Names: []string{"", "Mobile"}},
 				{Values: []string{"+44 20 7946 0999", "PHONE_MOBILE"}, Names: []string{"", "Mobile"}}},
-			From: []int{-1, 1}},
+			From: []int{-1, 1},
+			Raw:  []json.RawMessage{c.Entries(SectionPhones)[0].raw, c.Entries(SectionPhones)[1].raw}},
 	}
 	if !reflect.DeepEqual(p.Changes, want) {
 		t.Errorf("changes\n%+v\nwant\n%+v", p.Changes, want)
+	}
+}
+
+// next is the record an update makes of fresh (what Apptivo would hold).
+func next(t *testing.T, p *Plan) *Customer {
+	t.Helper()
+	raw, err := p.Update.Data.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ParseCustomer(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Undo puts back what a change replaced: a country change cleared the
+// address's country id and state code; a row that sets the country (and
+// state) back with the entry as it was stored (Base) gets them back. Without
+// a Base they stay cleared, as for any country change.
+func TestAValuePutBackBringsBackWhatItsChangeCleared(t *testing.T) {
+	c, _ := loadCustomer(t)
+	ce := contactOf(c)
+	ce.addresses[0].Values[6], ce.addresses[0].Names[6], ce.addresses[0].Values[4] = "CA", "Canada", ""
+	p, err := BuildUpdate(c, Edit{Lists: ce.on(c)})
+	if err != nil || p.Update == nil {
+		t.Fatal(p, err)
+	}
+	changed := next(t, p)
+	sc := p.Changes[0]
+	for _, withBase := range []bool{true, false} {
+		back := contactOf(changed)
+		back.addresses[0].Values, back.addresses[0].Names = sc.Before[0].Values, sc.Before[0].Names
+		if withBase {
+			back.addresses[0].Base = sc.RawBefore(sc.From[0])
+		}
+		p, err := BuildUpdate(changed, Edit{Lists: back.on(changed)})
+		if err != nil || p.Update == nil {
+			t.Fatal(p, err)
+		}
+		raw, _ := p.Update.Data.Raw("addresses")
+		restored := strings.Contains(string(raw), `"countryId":176`) && strings.Contains(string(raw), `"stateCode":"AK"`)
+		if restored != withBase {
+			t.Errorf("with the stored entry %v: %s", withBase, raw)
+		}
+		if a := decode(t, p.Update).data.Addresses()[0]; a.CountryCode != "US" || a.State != "Alaska" {
+			t.Errorf("address %+v", a)
+		}
+	}
+}
+
+// A removed entry put back from the entry as it was stored is a new entry
+// holding everything it held — but the ids by which Apptivo knew it.
+func TestARemovedEntryPutBackHoldsAllItHeld(t *testing.T) {
+	c, _ := loadCustomer(t)
+	ce := contactOf(c)
+	ce.addresses = nil
+	p, err := BuildUpdate(c, Edit{Lists: ce.on(c)})
+	if err != nil || p.Update == nil {
+		t.Fatal(p, err)
+	}
+	removed := next(t, p)
+	sc := p.Changes[0]
+	back := contactOf(removed)
+	back.addresses = []Row{{Values: sc.Before[0].Values, Names: sc.Before[0].Names, Base: sc.RawBefore(0)}}
+	p, err = BuildUpdate(removed, Edit{Lists: back.on(removed)})
+	if err != nil || p.Update == nil {
+		t.Fatal(p, err)
+	}
+	raw, _ := p.Update.Data.Raw("addresses")
+	var got []map[string]any
+	if err := json.Unmarshal(raw, &got); err != nil || len(got) != 1 {
+		t.Fatalf("addresses %s: %v", raw, err)
+	}
+	var was map[string]any
+	_ = json.Unmarshal(sc.Raw[0], &was)
+	for k, v := range was {
+		switch k {
+		case "addressId", "id":
+			if _, ok := got[0][k]; ok {
+				t.Errorf("the entry put back names Apptivo's old %s", k)
+			}
+		case "isAdded":
+			if got[0][k] != true {
+				t.Errorf("isAdded %v", got[0][k])
+			}
+		default:
+			if fmt.Sprint(got[0][k]) != fmt.Sprint(v) {
+				t.Errorf("%s is %v, was %v", k, got[0][k], v)
+			}
+		}
+	}
+}
+
+// The history records what Apptivo stored: a section Apptivo answers
+// otherwise than written has its After as answered; the rest as written.
+func TestAsHeldIsWhatTheAnswerHolds(t *testing.T) {
+	c, _ := loadCustomer(t)
+	ce := contactOf(c)
+	ce.phones[0].Values[0] = "+1 415 555 0100"
+	p, err := BuildUpdate(c, Edit{Name: nameOn(c, "Apptivo Holdings"), Lists: ce.on(c)})
+	if err != nil || p.Update == nil {
+		t.Fatal(p, err)
+	}
+	answer := p.Update.Data.Clone()
+	_ = answer.Set("customerName", "APPTIVO HOLDINGS")
+	held := p.AsHeld(customerOf(answer))
+	if len(held) != 2 || held[0].After[0].Values[0] != "APPTIVO HOLDINGS" || !reflect.DeepEqual(held[1], p.Changes[1]) {
+		t.Errorf("held %+v", held)
+	}
+	if p.Changes[0].After[0].Values[0] != "Apptivo Holdings" {
+		t.Error("AsHeld changed the plan")
 	}
 }

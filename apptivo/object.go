@@ -452,6 +452,22 @@ func (o *Object) SetRaw(key string, value json.RawMessage) {
 	}
 }
 
+// Delete removes every member named key; the bytes around it stay
+// well-formed (a later member's lead starts with its separating comma, and
+// when the first member goes, the next one is written anew).
+func (o *Object) Delete(key string) {
+	for i := 0; i < len(o.members); i++ {
+		if o.members[i].key != key {
+			continue
+		}
+		if i == 0 && len(o.members) > 1 {
+			o.members[1].lead = nil
+		}
+		o.members = slices.Delete(o.members, i, i+1)
+		i--
+	}
+}
+
 // Set encodes v (without HTML escaping, so "<" in a name stays "<") and stores it.
 func (o *Object) Set(key string, v any) error {
 	raw, err := encodeJSON(v)

@@ -250,3 +250,25 @@ func TestReadDepthLimit(t *testing.T) {
 		}
 	}
 }
+
+// Delete takes a member out, duplicates and all, and the rest of the bytes
+// stay as they were and well-formed.
+func TestDeleteKeepsTheRestAsItWas(t *testing.T) {
+	for _, tc := range []struct{ in, key, want string }{
+		{`{"a": 1, "b": 2, "c": 3}`, "b", `{"a": 1, "c": 3}`},
+		{`{"a": 1, "b": 2}`, "a", `{"b":2}`},
+		{`{"a": 1, "b": 2, "a": 3}`, "a", `{"b":2}`},
+		{`{ "a" : 1 }`, "a", `{ }`},
+		{`{"a": 1}`, "x", `{"a": 1}`},
+	} {
+		var o Object
+		if err := o.UnmarshalJSON([]byte(tc.in)); err != nil {
+			t.Fatal(err)
+		}
+		o.Delete(tc.key)
+		got, err := o.MarshalJSON()
+		if err != nil || string(got) != tc.want || !json.Valid(got) {
+			t.Errorf("%s less %s: %s, %v; want %s", tc.in, tc.key, got, err, tc.want)
+		}
+	}
+}

@@ -203,3 +203,26 @@ func TestFailedEditKeepsTheSection(t *testing.T) {
 	b.click("[data-testid=edit-contact]")
 	b.waitVisible("#contact-section form[data-section-form]")
 }
+
+// TestPreviewAfterExpiryKeepsTheForm: typing into an open form after the
+// sign-in ended asks for the live preview; the answer leaves the page, the
+// form and what was typed where they are, and says why nothing is shown.
+func TestPreviewAfterExpiryKeepsTheForm(t *testing.T) {
+	e := newEnv(t)
+	const id = 1000001
+	b := e.newBrowser()
+	b.signInDemo(demoEmail, "/customers")
+	b.openCustomer(id)
+	b.openSectionForm("name")
+	e.clock.Advance(31 * time.Minute) // past the 30-minute idle timeout
+	b.mark()
+	b.fill("#customerName", "Typed After A Coffee LLC")
+	b.waitFor(`document.getElementById('live').innerText.includes('sign-in has ended')`, "the live region says the sign-in ended")
+	b.assertNoReload("previewing after expiry")
+	if p := b.path(); p != customerPath(id) {
+		t.Errorf("the preview took the browser to %q", p)
+	}
+	if got := b.value("#customerName"); got != "Typed After A Coffee LLC" {
+		t.Errorf("the name field holds %q", got)
+	}
+}

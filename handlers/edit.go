@@ -85,8 +85,7 @@ func (a *app) saveSection(c echo.Context, in sectionInput, form url.Values) erro
 	if in.card() == cardContact {
 		r = a.rulesFor(c) // the type lists: only the contact form needs them, and they may cost a call
 	}
-	u := userOf(c)
-	res := a.save(c.Request().Context(), clientOf(c), id, in, r, actor{email: u.Email, keyPrint: u.KeyPrint, requestID: requestID(c)})
+	res := a.save(c.Request().Context(), clientOf(c), id, in, r, actorOf(c))
 	a.cfg.Metrics.countSave(res)
 	if res.outcome == outcomeSaved {
 		a.cfg.Logger.Info("customer updated", "request_id", requestID(c), "user", userOf(c).Email,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -98,10 +99,11 @@ func (a *app) entries(ctx context.Context, changes []store.Change, csrf string) 
 			e.Customer = "Customer " + ch.CustomerID
 		}
 		what := sectionsWords(ch.Sections)
+		redo := a.isRedo(ctx, ch)
 		switch {
 		case ch.Outcome == store.Kept:
 			e.Summary = "chose a colleague's version of " + what
-		case ch.UndoOf != 0 && a.isUndo(ctx, ch.UndoOf):
+		case ch.UndoOf != 0 && redo:
 			e.Summary = "redid a change to " + what
 		case ch.UndoOf != 0:
 			e.Summary = "undid a change to " + what
@@ -128,7 +130,7 @@ func (a *app) entries(ctx context.Context, changes []store.Change, csrf string) 
 			}
 		} else if ch.Outcome == store.Saved && csrf != "" {
 			e.UndoURL, e.UndoLabel = undoURL(ch.CustomerID, ch.ID), "Undo"
-			if ch.UndoOf != 0 {
+			if ch.UndoOf != 0 && !redo {
 				e.UndoLabel = "Redo" // undoing an undo puts the change back
 			}
 		}
@@ -137,10 +139,25 @@ func (a *app) entries(ctx context.Context, changes []store.Change, csrf string) 
 	return out
 }
 
-// isUndo reports whether change id undid another (so undoing it is a redo).
-func (a *app) isUndo(ctx context.Context, id int64) bool {
-	ch, err := a.cfg.DB.Change(ctx, id)
-	return err == nil && ch.UndoOf != 0
+// maxUndoChain bounds the walk down a chain of undos and redos.
+const maxUndoChain = 1000
+
+// isRedo reports whether ch put a change back: it is the second, fourth, …
+// link of a chain of undos (change ← undo ← redo ← undo …), counted down
+// its UndoOf links. Undoing ch takes the change out again (an undo), as
+// undoing the change itself does; undoing an undo is a redo. A chain whose
+// older links were pruned is counted as far as it goes.
+func (a *app) isRedo(ctx context.Context, ch store.Change) bool {
+	depth := 0
+	for cur := ch; cur.UndoOf != 0 && cur.UndoOf < cur.ID && depth < maxUndoChain; {
+		depth++
+		older, err := a.cfg.DB.Change(ctx, cur.UndoOf)
+		if err != nil {
+			break
+		}
+		cur = older
+	}
+	return depth > 0 && depth%2 == 0
 }
 
 // history is a page of a customer's history, older than before (0: newest).
@@ -173,10 +190,29 @@ func (a *app) deskMeta(ctx context.Context, m *views.Meta) {
 	m.DeskChangedBy, m.DeskChangedAgo, m.DeskChangedAt = ch.Email, ago(ch.At, a.cfg.Now()), fullTime(ch.At)
 }
 
+// mayReadHistory reports whether the signed-in person may read customer
+// id's history: the history holds the customer's contact details, so only
+// someone whose own Apptivo keys can read the customer may, whatever the
+// desk holds. A read of the customer by them within the snapshots' life
+// (the page the history loads after, say) is proof enough; otherwise it
+// costs one read with their keys. An error is Apptivo's answer (not found,
+// for keys that cannot read the customer), for apptivoFailure.
+func (a *app) mayReadHistory(c echo.Context, id string) error {
+	if a.snapshots.young(userOf(c).KeyPrint, id) {
+		return nil
+	}
+	_, err := a.readFresh(c.Request().Context(), clientOf(c), id, userOf(c).KeyPrint)
+	return err
+}
+
 // showHistory answers a customer's history: the section for htmx (which
-// loads it after the page), a page of its own otherwise. No Apptivo call.
+// loads it after the page), a page of its own otherwise. No Apptivo call
+// when the person has just read the customer; one otherwise.
 func (a *app) showHistory(c echo.Context) error {
 	id := c.Param("id")
+	if err := a.mayReadHistory(c, id); err != nil {
+		return a.apptivoFailure(c, err)
+	}
 	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
 	v := a.history(c.Request().Context(), id, max(before, 0), a.csrfToken(c))
 	name := "Customer " + id
@@ -196,28 +232,43 @@ func (a *app) undo(c echo.Context) error {
 	ctx := c.Request().Context()
 	id := c.Param("id")
 	changeID, _ := strconv.ParseInt(c.Param("change"), 10, 64)
+	// Every answer shows the customer's history: only to keys that can
+	// read the customer (and the undo itself reads it with them anyway).
+	if err := a.mayReadHistory(c, id); err != nil {
+		return a.apptivoFailure(c, err)
+	}
 	ch, err := a.cfg.DB.Change(ctx, changeID)
 	if err != nil || ch.CustomerID != id {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no such change of this customer.")
 	}
 	scs := diffOf(ch)
 	if ch.Outcome != store.Saved || len(scs) == 0 {
-		return a.undoAnswer(c, id, http.StatusConflict, "This change was not saved, so there is nothing to undo.", nil)
+		return a.undoAnswer(c, id, cardName, http.StatusConflict, "This change was not saved, so there is nothing to undo.", nil)
 	}
-	if undone, _ := a.cfg.DB.UndoneBy(ctx, []int64{ch.ID}); undone[ch.ID] != 0 {
-		return a.undoAnswer(c, id, http.StatusConflict, "This change was undone already.", nil)
+	undoneAlready := func() bool {
+		undone, _ := a.cfg.DB.UndoneBy(ctx, []int64{ch.ID})
+		return undone[ch.ID] != 0
 	}
 	k := cardName
 	if scs[0].Section != apptivo.SectionName {
 		k = cardContact
 	}
+	if undoneAlready() {
+		return a.undoAnswer(c, id, k, http.StatusConflict, "This change was undone already.", nil)
+	}
+	redo := ch.UndoOf != 0 && !a.isRedo(ctx, ch) // undoing an undo
 	anyway := c.FormValue("anyway")
-	u := userOf(c)
-	who := actor{email: u.Email, keyPrint: u.KeyPrint, requestID: requestID(c)}
+	who := actorOf(c)
 	client := clientOf(c)
 	var res saveResult
 	var conflict *views.UndoConflict
 	err = a.cfg.DB.WithLock(ctx, lockKey(id, k), saveLockWait, func(h store.Held) error {
+		// Asked again under the lock: someone pressing Undo on the same
+		// change at the same moment may have undone it while this waited.
+		if undoneAlready() {
+			res = saveResult{outcome: outcomeUndoneAlready}
+			return nil
+		}
 		fresh, err := a.readFresh(ctx, client, id, who.keyPrint)
 		if err != nil {
 			res = saveResult{outcome: outcomeFailed, err: err}
@@ -249,37 +300,41 @@ func (a *app) undo(c echo.Context) error {
 	if err != nil {
 		res = saveResult{outcome: outcomeBusy}
 	}
-	a.cfg.Metrics.countUndo(ch.UndoOf != 0, res)
+	if res.outcome == outcomeUndoneAlready {
+		return a.undoAnswer(c, id, k, http.StatusConflict, "This change was undone already.", nil)
+	}
+	a.cfg.Metrics.countUndo(redo, res)
 	if res.outcome == outcomeBusy {
-		return a.undoAnswer(c, id, http.StatusConflict, "Someone else is saving this customer right now. Wait a moment, then try again.", nil)
+		return a.undoAnswer(c, id, k, http.StatusConflict, "Someone else is saving this customer right now. Wait a moment, then try again.", nil)
 	}
 	verb := "Undone."
-	if ch.UndoOf != 0 {
+	if redo {
 		verb = "Redone."
 	}
 	switch res.outcome {
 	case outcomeSaved:
-		return a.undoAnswer(c, id, http.StatusOK, verb, res.fresh)
+		return a.undoAnswer(c, id, k, http.StatusOK, verb, res.fresh)
 	case outcomeUnchanged:
-		return a.undoAnswer(c, id, http.StatusOK, "Nothing to undo: the customer already holds what was there before.", nil)
+		return a.undoAnswer(c, id, k, http.StatusOK, "Nothing to undo: the customer already holds what was there before.", nil)
 	case outcomeConflict:
 		return a.undoConflict(c, id, ch.ID, conflict)
 	case outcomeInvalid:
-		return a.undoAnswer(c, id, http.StatusUnprocessableEntity, res.problem, nil)
+		return a.undoAnswer(c, id, k, http.StatusUnprocessableEntity, res.problem, nil)
 	case outcomeUnrecorded:
-		return a.undoAnswer(c, id, http.StatusInternalServerError, "Apptivo took the undo, but the desk could not write it into its history. Tell the desk team.", res.fresh)
+		return a.undoAnswer(c, id, k, http.StatusInternalServerError, "Apptivo took the undo, but the desk could not write it into its history. Tell the desk team.", res.fresh)
 	}
 	a.logApptivo(c, res.err)
 	status, msg := saveTrouble(res.err)
 	if status == http.StatusUnauthorized {
 		return a.endSignIn(c, msg, customerURL(id), "", nil)
 	}
-	return a.undoAnswer(c, id, status, msg, nil)
+	return a.undoAnswer(c, id, k, status, msg, nil)
 }
 
 // undoAnswer shows the history after an undo (or why there was none): in
-// place with the cards it changed for htmx, on the customer page otherwise.
-func (a *app) undoAnswer(c echo.Context, id string, status int, msg string, cust *apptivo.Customer) error {
+// place with the card it changed (k) for htmx, on the customer page
+// otherwise. The other card is left alone: it may hold an open form.
+func (a *app) undoAnswer(c echo.Context, id string, k card, status int, msg string, cust *apptivo.Customer) error {
 	failed := status >= 400
 	if !htmxOf(c.Request()).Partial() {
 		_ = a.cfg.Sessions.AddFlash(c.Response(), c.Request(), msg)
@@ -293,15 +348,20 @@ func (a *app) undoAnswer(c echo.Context, id string, status int, msg string, cust
 	if cust != nil {
 		page := a.pageVM(c.Request().Context(), cust)
 		page.NameSec.OOB, page.Contact.OOB = true, true
-		parts = append(parts, views.NameCard(page.NameSec), views.ContactCard(page.Contact), views.MetaLine(page.Meta, true),
-			views.CustomerTitle(page.Name, true))
+		parts = append(parts, k.component(page), views.MetaLine(page.Meta, true), views.CustomerTitle(page.Name, true))
 	}
 	return a.respond(c, status, nil, "", fragments(parts...))
 }
 
-// undoConflict shows, on the change, what undoing it now would change.
+// undoConflict shows, on the change, what undoing it now would change: on
+// the history's first page when the change is there, otherwise on the page
+// that starts with it.
 func (a *app) undoConflict(c echo.Context, id string, changeID int64, conflict *views.UndoConflict) error {
-	v := a.history(c.Request().Context(), id, 0, a.csrfToken(c))
+	csrf := a.csrfToken(c)
+	v := a.history(c.Request().Context(), id, 0, csrf)
+	if !slices.ContainsFunc(v.Entries, func(e views.HistoryEntry) bool { return e.ID == changeID }) {
+		v = a.history(c.Request().Context(), id, changeID+1, csrf)
+	}
 	for i := range v.Entries {
 		if v.Entries[i].ID == changeID {
 			v.Entries[i].Conflict = conflict
@@ -363,7 +423,9 @@ func undoEdit(fresh *apptivo.Customer, scs []apptivo.SectionChange, still bool) 
 		used := make([]bool, len(entries))
 		le := apptivo.ListEdit{Section: sc.Section, Seen: fresh.Fingerprint(sc.Section)}
 		for j, b := range sc.Before {
-			row := apptivo.Row{Values: b.Values, Names: b.Names}
+			// Base: the entry as it was stored, so what the change cleared
+			// (a state's code, a country's id) or removed whole comes back.
+			row := apptivo.Row{Values: b.Values, Names: b.Names, Base: sc.RawBefore(j)}
 			at := -1
 			for i, from := range sc.From {
 				if from == j {
@@ -424,9 +486,9 @@ func (a *app) theirs(k card) echo.HandlerFunc {
 		if k == cardContact {
 			in, r = bindContact(form), a.rulesFor(c)
 		}
-		u := userOf(c)
+		who := actorOf(c)
 		mine := in.preview(r)
-		entry := store.Change{At: a.cfg.Now(), Email: u.Email, KeyPrint: u.KeyPrint, CustomerID: id, RequestID: requestID(c),
+		entry := store.Change{At: a.cfg.Now(), Email: who.email, KeyPrint: who.keyPrint, CustomerID: id, RequestID: who.requestID,
 			Outcome: store.Kept, Resolution: true}
 		for _, sc := range mine {
 			entry.Sections = append(entry.Sections, sc.Section.String())
@@ -446,10 +508,21 @@ func (a *app) theirs(k card) echo.HandlerFunc {
 
 // activityQuery reads the activity filters; a filter that can't be read is
 // said in words.
+//
+// Team activity lists only the changes made with the person's own Apptivo
+// key pair (by its keyed print): Apptivo grants access by the key pair,
+// issued per firm, so those are changes of customers the person's keys can
+// read — the whole team's when they share their firm's keys. A change made
+// with other keys (another firm's, or keys since regenerated) is about a
+// customer the desk cannot vouch they may see; their own history shows it
+// to whoever's keys can read that customer (mayReadHistory). A display
+// name or the firm's configuration would not do: every firm on Apptivo's
+// defaults has the same getConfigData, and so has every key pair of the
+// simulator.
 func activityQuery(c echo.Context) (store.Query, views.Activity, string) {
 	v := views.Activity{Person: strings.TrimSpace(c.QueryParam("person")), Customer: strings.TrimSpace(c.QueryParam("customer")),
 		From: strings.TrimSpace(c.QueryParam("from")), To: strings.TrimSpace(c.QueryParam("to"))}
-	q := store.Query{Email: strings.ToLower(v.Person), CustomerID: strings.TrimLeft(v.Customer, "0")}
+	q := store.Query{KeyPrint: userOf(c).KeyPrint, Email: strings.ToLower(v.Person), CustomerID: canonicalID(v.Customer)}
 	var problems []string
 	if v.Customer != "" && strings.Trim(v.Customer, "0123456789") != "" {
 		problems = append(problems, "a customer id is a number")
@@ -529,15 +602,18 @@ func (a *app) activityCSV(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var all []store.Change
-	for q.Limit = 500; len(all) < csvLimit; {
+	// Page by page until a page comes back empty: the store answers at most
+	// store.MaxLimit a page, so a short page is no sign of the end.
+	for len(all) < csvLimit {
+		q.Limit = min(store.MaxLimit, csvLimit-len(all))
 		page, err := a.cfg.DB.Changes(ctx, q)
 		if err != nil {
 			return err
 		}
-		all = append(all, page...)
-		if len(page) < q.Limit {
+		if len(page) == 0 {
 			break
 		}
+		all = append(all, page...)
 		q.Before = page[len(page)-1].ID
 	}
 	h := c.Response().Header()

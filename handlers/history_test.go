@@ -440,3 +440,167 @@ func TestEmailFromTheCompanySignInProxy(t *testing.T) {
 		t.Errorf("another person behind the proxy: %d %q", switched.status, switched.header.Get("Location"))
 	}
 }
+
+// A customer id of zeros only is customer 0, not "no filter": neither the
+// activity nor its CSV lists everyone's changes for it, while leading zeros
+// before a real id still find that customer.
+func TestActivityForAnIDOfZerosIsNoCustomersChanges(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	_, name := e.openForm(1000002, "name", true)
+	name.Set("name", "Brightwater Renamed")
+	e.saveForm(1000002, "name", name, true)
+	for q, want := range map[string]int{"000": 0, "0": 0, "01000002": 1} {
+		p := e.get("/activity?customer=" + q)
+		if n := p.doc.Find(`[data-testid=activity-entry]`).Length(); p.status != http.StatusOK || n != want {
+			t.Errorf("customer=%s: %d, %d entries; want %d", q, p.status, n, want)
+		}
+		rows, err := csv.NewReader(strings.NewReader(e.getRaw("/activity.csv?customer=" + q))).ReadAll()
+		if err != nil || len(rows) != want+1 {
+			t.Errorf("customer=%s: CSV of %d rows, %v; want %d changes", q, len(rows)-1, err, want)
+		}
+	}
+}
+
+// Team activity is the changes made with the person's own key pair: a
+// colleague signed in with the firm's keys sees them; keys of another firm
+// see none, and nobody sees what other keys wrote into the store.
+func TestActivityListsTheChangesMadeWithTheSameKeys(t *testing.T) {
+	e := newEnv(t, withOtherFirm(t))
+	e.sim.AddKeyPair(otherFirm)
+	e.signIn()
+	_, name := e.openForm(1000002, "name", true)
+	name.Set("name", "Brightwater Renamed")
+	e.saveForm(1000002, "name", name, true)
+	if _, err := e.db.AddChange(context.Background(), store.Change{Email: "x@elsewhere.example", KeyPrint: "other-keys", CustomerID: "1000001",
+		CustomerName: "Elsewhere Inc", Sections: []string{"customerName"}, Outcome: store.Saved, RequestID: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	bob := newEnvSharing(t, e)
+	olga := signInWith(t, e, "olga@other-firm.example", otherFirm)
+	for who, want := range map[*env]int{e: 1, bob: 1, olga: 0} {
+		p := who.get("/activity")
+		if n := p.doc.Find(`[data-testid=activity-entry]`).Length(); p.status != http.StatusOK || n != want || strings.Contains(p.body, "Elsewhere") {
+			t.Errorf("activity: %d, %d entries (want %d): %q", p.status, n, want, p.text(`[data-testid=activity-entry]`))
+		}
+	}
+	if body := olga.getRaw("/activity.csv"); strings.Contains(body, "Brightwater") || strings.Contains(body, "Elsewhere") {
+		t.Errorf("another firm's CSV: %s", body)
+	}
+}
+
+// Every answer to an Undo shows the customer's history, so keys that cannot
+// read the customer get none of it, whatever change id they post: not the
+// history, and no undo either.
+func TestUndoShowsNothingToKeysThatCannotReadTheCustomer(t *testing.T) {
+	e, olga, id := otherFirmAfterAPhoneChange(t)
+	ch := e.changes(id)[0]
+	e.sim.ResetRequests()
+	for _, hx := range []bool{true, false} {
+		res := olga.post(idPath(id, "/history/"+strconv.FormatInt(ch.ID, 10)+"/undo"), url.Values{}, hx)
+		if res.status != http.StatusNotFound || strings.Contains(res.body, "650 253") || strings.Contains(res.body, "312-555-0147") {
+			t.Errorf("hx=%v: %d %q", hx, res.status, res.text("#live"))
+		}
+	}
+	if n := len(e.updates()); n != 0 || len(e.changes(id)) != 1 {
+		t.Errorf("%d updates, %d changes", n, len(e.changes(id)))
+	}
+}
+
+// The history costs no Apptivo call right after the customer was read (the
+// page it loads after), and one read with the person's keys when the last
+// read is older than that.
+func TestHistoryAsksApptivoOnlyWithoutARecentRead(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	id := int64(1000002)
+	e.get(idPath(id, ""))
+	e.sim.ResetRequests()
+	if h := e.hxGet(idPath(id, "/history")); h.status != http.StatusOK || len(e.sim.Requests()) != 0 {
+		t.Errorf("right after the page: %d, %d calls", h.status, len(e.sim.Requests()))
+	}
+	e.clock.Advance(5 * time.Minute)
+	e.sim.ResetRequests()
+	if h := e.hxGet(idPath(id, "/history")); h.status != http.StatusOK || e.countCalls("getById") != 1 {
+		t.Errorf("later: %d, %d reads", h.status, e.countCalls("getById"))
+	}
+}
+
+// The live preview asked after the sign-in ended leaves the open form as it
+// is and says why nothing is shown; Save then keeps what was typed across
+// signing in again.
+func TestPreviewAfterTheSignInEndedLeavesTheFormAndSaysSo(t *testing.T) {
+	e, id, form := typedAfterTheSignInEnded(t)
+	res := e.post(idPath(id, "/name/preview"), form, true)
+	if res.header.Get("HX-Redirect") != "" || res.header.Get("HX-Reswap") != "none" || !strings.Contains(res.text("#live"), "sign-in has ended") {
+		t.Errorf("preview: %d, HX-Redirect %q, HX-Reswap %q, %q", res.status, res.header.Get("HX-Redirect"), res.header.Get("HX-Reswap"), res.text("#live"))
+	}
+	saved := e.post(idPath(id, "/name"), form, true)
+	if to := saved.header.Get("HX-Redirect"); !strings.HasPrefix(to, "/login") {
+		t.Fatalf("save after the end: %d, HX-Redirect %q", saved.status, to)
+	}
+	e.get(saved.header.Get("HX-Redirect"))
+	if back := e.signInAgain(idPath(id, "/name/edit")); back.val("#customerName") != "Typed After A Coffee LLC" {
+		t.Errorf("after signing in again the form shows %q", back.val("#customerName"))
+	}
+}
+
+// History written before the entries' stored bytes were kept (no "raw" in
+// its diff) still undoes: the values go back, as they did then.
+func TestUndoOfAnEntryWrittenWithoutRawEntriesStillWorks(t *testing.T) {
+	e := newEnv(t)
+	e.signIn()
+	id := int64(1000001)
+	_, form := e.openForm(id, "contact", true)
+	form.Set("address.0.country", "CA")
+	if res := e.saveForm(id, "contact", form, true); res.status != http.StatusOK {
+		t.Fatalf("save: %d %s", res.status, res.body)
+	}
+	ch := e.changes(id)[0]
+	var scs []map[string]any
+	if err := json.Unmarshal(ch.Diff, &scs); err != nil || len(scs) != 1 || scs[0]["raw"] == nil {
+		t.Fatalf("diff %s: %v", ch.Diff, err)
+	}
+	delete(scs[0], "raw")
+	old := ch
+	old.ID, old.Diff = 0, nil
+	old.Diff, _ = json.Marshal(scs)
+	if _, err := e.db.AddChange(context.Background(), old); err != nil {
+		t.Fatal(err)
+	}
+	res := e.undo(e.hxGet(idPath(id, "/history")), 0, true)
+	if res.status != http.StatusOK || !strings.Contains(res.text("#live"), "Undone") {
+		t.Fatalf("undo: %d %q", res.status, res.text("#live"))
+	}
+	if a := e.stored(id).Addresses()[0]; a.CountryCode != "US" {
+		t.Errorf("after the undo the address is in %q", a.CountryCode)
+	}
+}
+
+// otherFirmAfterAPhoneChange is a desk on which the signed-in person (e)
+// changed customer id's first phone number to +1 650 253 0000, and olga is
+// signed in with another firm's keys, which cannot read that customer.
+func otherFirmAfterAPhoneChange(t *testing.T) (e, olga *env, id int64) {
+	t.Helper()
+	e = newEnv(t, withOtherFirm(t))
+	e.sim.AddKeyPair(otherFirm)
+	e.signIn()
+	id = int64(1000001)
+	_, contact := e.openForm(id, "contact", true)
+	contact.Set("phone.0.number", "+1 650 253 0000")
+	e.saveForm(id, "contact", contact, true)
+	return e, signInWith(t, e, "olga@other-firm.example", otherFirm), id
+}
+
+// typedAfterTheSignInEnded is a desk on which customer id's name form was
+// opened, the sign-in then ended (idle), and a new name typed into form.
+func typedAfterTheSignInEnded(t *testing.T) (e *env, id int64, form url.Values) {
+	t.Helper()
+	e = newEnv(t)
+	e.signIn()
+	id = int64(1000001)
+	_, form = e.openForm(id, "name", true)
+	e.clock.Advance(31 * time.Minute)
+	form.Set("name", "Typed After A Coffee LLC")
+	return e, id, form
+}

@@ -118,12 +118,19 @@ func (a *app) logout(c echo.Context) error {
 
 // proxyEmail is the email the company's sign-in proxy put in
 // AUTH_EMAIL_HEADER — believed only when the request came straight from one
-// of the TRUSTED_PROXIES, and only when it is one plain address.
+// of the TRUSTED_PROXIES, and only when it is one plain address in one
+// header. Two headers name nobody: one of them was written by the browser
+// (a proxy that adds its header rather than replacing it passes the
+// browser's on too).
 func (a *app) proxyEmail(r *http.Request) (string, bool) {
 	if a.cfg.AuthEmailHeader == "" || !a.fromTrustedProxy(r) {
 		return "", false
 	}
-	email := strings.TrimSpace(r.Header.Get(a.cfg.AuthEmailHeader))
+	values := r.Header.Values(a.cfg.AuthEmailHeader)
+	if len(values) != 1 {
+		return "", false
+	}
+	email := strings.TrimSpace(values[0])
 	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
 		return "", false
 	}

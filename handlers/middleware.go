@@ -15,6 +15,7 @@ import (
 
 	"github.com/customerdesk/desk/apptivo"
 	"github.com/customerdesk/desk/auth"
+	"github.com/customerdesk/desk/views"
 )
 
 const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; " +
@@ -65,6 +66,21 @@ func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
 			return nil
 		},
 	})
+}
+
+// requestIDs gives every request an id of the desk's own making: the one its
+// log lines and its history entry carry. An X-Request-ID the request came
+// with is dropped, not believed — a browser could otherwise name another
+// request's id, or a hundred kilobytes, for the history to record.
+func requestIDs() echo.MiddlewareFunc {
+	generate := middleware.RequestID()
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		h := generate(next)
+		return func(c echo.Context) error {
+			c.Request().Header.Del(echo.HeaderXRequestID)
+			return h(c)
+		}
+	}
 }
 
 func requestID(c echo.Context) string {
@@ -132,6 +148,15 @@ func (a *app) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		r, ok := a.cfg.Sessions.WithUser(c.Request(), a.cfg.Apptivo)
 		if !ok {
+			if previewedCard(c) && htmxOf(r).Partial() {
+				// The live preview of an open form, asked as the person types
+				// after their sign-in ended: going to the sign-in page now would
+				// take them away from what they are typing. The form stays as it
+				// is (HX-Reswap: none) and they are told; Save keeps what was
+				// typed across signing in again.
+				return a.errorPage(c, views.ErrorPage{Status: http.StatusUnauthorized, Title: "Signed out",
+					Message: "Your sign-in has ended, so what Save will change cannot be shown. What you typed is still here: press Save to keep it while you sign in again."})
+			}
 			back := pageOf(c)
 			if k, ok := savedCard(c); ok {
 				// The save of an open form. If it was shown to a sign-in that has
@@ -147,12 +172,24 @@ func (a *app) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return redirect(c, loginURL(back))
 		}
-		if email, ok := a.proxyEmail(r); ok && !strings.EqualFold(email, auth.UserFrom(r.Context()).Email) {
-			// The company sign-in now says someone else is at this browser:
-			// the old sign-in is not theirs.
-			_ = a.cfg.Sessions.SignOut(c.Response(), r)
-			_ = a.cfg.Sessions.AddFlash(c.Response(), r, "Your company sign-in changed to "+email+". Sign in to the desk again with your own keys.")
-			return redirect(c, loginURL(pageOf(c)))
+		if a.cfg.AuthEmailHeader != "" {
+			// The company's sign-in proxy vouches for every request, not only
+			// the sign-in: one it did not vouch for (it reached the desk some
+			// other way, with a copied cookie, or the company has signed the
+			// person out) is served as nobody, and ends the sign-in.
+			email, ok := a.proxyEmail(r)
+			switch {
+			case !ok:
+				_ = a.cfg.Sessions.SignOut(c.Response(), r)
+				a.cfg.Logger.Warn("signed-in request without the company sign-in's word: sign-in ended", "request_id", requestID(c))
+				return redirect(c, loginURL(pageOf(c)))
+			case !strings.EqualFold(email, auth.UserFrom(r.Context()).Email):
+				// The company sign-in now says someone else is at this browser:
+				// the old sign-in is not theirs.
+				_ = a.cfg.Sessions.SignOut(c.Response(), r)
+				_ = a.cfg.Sessions.AddFlash(c.Response(), r, "Your company sign-in changed to "+email+". Sign in to the desk again with your own keys.")
+				return redirect(c, loginURL(pageOf(c)))
+			}
 		}
 		c.SetRequest(r)
 		return next(c)
@@ -171,8 +208,8 @@ func canonicalCustomerPath(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		id, tail, _ := strings.Cut(rest, "/")
-		canon := strings.TrimLeft(id, "0")
-		if canon == id || canon == "" || strings.Trim(id, "0123456789") != "" {
+		canon := canonicalID(id)
+		if canon == id || strings.Trim(id, "0123456789") != "" {
 			return next(c)
 		}
 		path := routeCustomers + "/" + canon
@@ -191,6 +228,15 @@ func canonicalCustomerPath(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// canonicalID spells a customer id one way: without leading zeros ("0"
+// for an id of zeros only; "" stays "").
+func canonicalID(id string) string {
+	if canon := strings.TrimLeft(id, "0"); canon != "" || id == "" {
+		return canon
+	}
+	return "0"
+}
+
 // currentPath is the local path of the page an htmx request came from.
 func currentPath(r *http.Request) string {
 	u, err := url.Parse(r.Header.Get("HX-Current-URL"))
@@ -203,6 +249,15 @@ func currentPath(r *http.Request) string {
 func userOf(c echo.Context) *auth.User { return auth.UserFrom(c.Request().Context()) }
 
 func clientOf(c echo.Context) *apptivo.Client { return auth.ClientFrom(c.Request().Context()) }
+
+// actorOf is the signed-in person of a request, as the history records
+// them: the email in lower case (so the person filter finds it however its
+// capitals were typed at sign-in or sent by the company sign-in proxy), the
+// key pair's print, the request's id.
+func actorOf(c echo.Context) actor {
+	u := userOf(c)
+	return actor{email: strings.ToLower(u.Email), keyPrint: u.KeyPrint, requestID: requestID(c)}
+}
 
 // loginRateLimit slows down key guessing: a token bucket per client. An
 // IPv6 client is one /64 (a home or office gets a whole one, so a fresh

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -111,4 +112,15 @@ func savedCard(c echo.Context) (card, bool) {
 		}
 	}
 	return "", false
+}
+
+// previewedCard reports whether the request asks a card's form for what
+// Save will change (the live preview).
+func previewedCard(c echo.Context) bool {
+	for _, k := range []card{cardName, cardContact} {
+		if c.Request().Method == http.MethodPost && c.Path() == k.previewRoute() {
+			return true
+		}
+	}
+	return false
 }

@@ -98,7 +98,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.Pre(securityHeaders(cfg.HTTPSOnly))
 	e.Pre(canonicalCustomerPath)
 
-	e.Use(middleware.RequestID())
+	e.Use(requestIDs())
 	e.Use(requestLogger(cfg.Logger))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,

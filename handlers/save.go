@@ -23,6 +23,9 @@ const (
 	outcomeUnchanged                // nothing to send
 	outcomeSaved
 	outcomeUnrecorded // saved in Apptivo, but the history could not be written
+	// outcomeUndoneAlready: an undo found, under the lock, that the change
+	// was undone meanwhile; nothing was sent.
+	outcomeUndoneAlready
 )
 
 // saveResult is the decision of one save, for present.go to show.
@@ -145,7 +148,7 @@ func (a *app) send(ctx context.Context, client *apptivo.Client, fresh *apptivo.C
 	for _, s := range plan.Update.Sections {
 		entry.Sections = append(entry.Sections, s.String())
 	}
-	entry.Diff, _ = json.Marshal(plan.Changes)
+	entry.Diff, _ = json.Marshal(plan.Changes) // what was sent: all the desk knows when no answer says otherwise
 	var res saveResult
 	if err != nil {
 		entry.Outcome, entry.Reason = failedOutcome(err)
@@ -164,6 +167,8 @@ func (a *app) send(ctx context.Context, client *apptivo.Client, fresh *apptivo.C
 			a.snapshots.forget(who.keyPrint, fresh.ID())
 		}
 		entry.CustomerName = updated.Name()
+		// What Apptivo stored, where it stored it otherwise than sent.
+		entry.Diff, _ = json.Marshal(plan.AsHeld(updated))
 		res = saveResult{outcome: outcomeSaved, fresh: updated, plan: plan, unlike: plan.Unlike(updated)}
 	}
 	// The history is written even when the request's time ran out: the

@@ -137,6 +137,18 @@ func (s *snapshots) get(person, customer string, k card, version string) (*appti
 	return c, true
 }
 
+// young reports whether person read customer (or saved it) within the
+// snapshots' life: proof enough that their keys can read it.
+func (s *snapshots) young(person, customer string) bool {
+	if s == nil || s.life <= 0 {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	el, ok := s.byKey[snapshotKey{person, customer}]
+	return ok && s.now().Sub(el.Value.(*snapshot).at) < s.life
+}
+
 // forget drops person's snapshot of customer: after a save whose outcome is
 // unknown, the desk no longer knows what Apptivo holds.
 func (s *snapshots) forget(person, customer string) {

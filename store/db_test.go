@@ -31,6 +31,9 @@ type backend struct {
 	raw func(t *testing.T, addr string) *sql.DB
 	// newest is the newest schema version the backend's migrations know.
 	newest int64
+	// downTo migrates the database at addr down to schema version, as a
+	// desk of that version would have left it.
+	downTo func(t *testing.T, addr string, version int64)
 }
 
 // clock is a settable clock, safe for concurrent use, so expiry is tested
@@ -452,6 +455,31 @@ func testHistory(t *testing.T, b backend) {
 		}
 	})
 
+	// Team activity lists the changes made with one key pair, with every
+	// other filter, paged.
+	t.Run("a key pair's changes", func(t *testing.T) {
+		c := newClock()
+		db := b.openFresh(t, c.Now)
+		start := c.Now()
+		byPair := map[string][]int64{}
+		for i := range 12 {
+			ch := change([]string{"1001", "1002"}[i%2], "a@example.com", start.Add(time.Duration(i)*time.Hour))
+			ch.KeyPrint = []string{"k1", "k2", "k3"}[i%3]
+			byPair[ch.KeyPrint] = append([]int64{add(t, db, ch)}, byPair[ch.KeyPrint]...) // newest first
+		}
+		got, err := db.Changes(ctx, Query{KeyPrint: "k1"})
+		if err != nil || !slices.Equal(ids(got), byPair["k1"]) {
+			t.Errorf("pair k1: %v, %v; want %v", ids(got), err, byPair["k1"])
+		}
+		got, err = db.Changes(ctx, Query{KeyPrint: "k2", CustomerID: "1002", From: start.Add(2 * time.Hour), Limit: 1})
+		if err != nil || len(got) != 1 || got[0].KeyPrint != "k2" || got[0].CustomerID != "1002" {
+			t.Errorf("pair k2, customer 1002: %+v, %v", got, err)
+		}
+		if got, err := db.Changes(ctx, Query{KeyPrint: "k4"}); err != nil || len(got) != 0 {
+			t.Errorf("pair k4: %v, %v", ids(got), err)
+		}
+	})
+
 	t.Run("limit is capped", func(t *testing.T) {
 		c := newClock()
 		db := b.openFresh(t, c.Now)
@@ -796,8 +824,8 @@ func testMigrations(t *testing.T, b backend) {
 	t.Run("an older history is put in time order", func(t *testing.T) {
 		addr := migrated(t)
 		raw := b.raw(t, addr)
+		b.downTo(t, addr, 1) // as a desk of schema 1 left it
 		for _, stmt := range []string{
-			`DELETE FROM goose_db_version WHERE version_id >= 2`, // as a desk of schema 1 left it
 			`INSERT INTO changes (at, email, key_print, customer_id, customer_name, sections, diff, outcome, reason, request_id, resolution) VALUES
 			 (1000, 'a', '', '1', '', '[]', '', 'saved', '', '', false),
 			 (3000, 'a', '', '1', '', '[]', '', 'saved', '', '', false),
@@ -818,6 +846,21 @@ func testMigrations(t *testing.T, b backend) {
 		}
 		if !slices.Equal(times, []int64{1000, 3000, 3000, 4000}) {
 			t.Errorf("times in id order: %v, want [1000 3000 3000 4000]", times)
+		}
+	})
+
+	// Emails recorded with capitals are found by the person filter, which
+	// asks in lower case.
+	t.Run("an older history's emails are put in lower case", func(t *testing.T) {
+		addr := migrated(t)
+		b.downTo(t, addr, 3)
+		if _, err := b.raw(t, addr).ExecContext(ctx, `INSERT INTO changes (at, email, key_print, customer_id, customer_name, sections, diff, outcome, reason, request_id, resolution)
+			VALUES (1000, 'Sam.Sales@Example.COM', '', '1', '', '[]', '', 'saved', '', '', false)`); err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.openAt(t, addr, nil).Changes(ctx, Query{Email: "sam.sales@example.com"})
+		if err != nil || len(got) != 1 || got[0].Email != "sam.sales@example.com" {
+			t.Errorf("after migrating: %+v, %v", got, err)
 		}
 	})
 

@@ -62,40 +62,18 @@ func (s *sqlStore) Change(ctx context.Context, id int64) (Change, error) {
 // a walk down an index in id order that stops after one page, however many
 // changes the range holds.
 func (s *sqlStore) Changes(ctx context.Context, q Query) ([]Change, error) {
-	var where []string
-	var args []any
-	if q.CustomerID != "" {
-		where, args = append(where, "customer_id = ?"), append(args, q.CustomerID)
-	}
-	if q.Email != "" {
-		where, args = append(where, "email = ?"), append(args, q.Email)
-	}
-	if q.Outcome != "" {
-		where, args = append(where, "outcome = ?"), append(args, string(q.Outcome))
-	}
+	var fromID, toID int64
 	if !q.From.IsZero() || !q.To.IsZero() {
-		from, to, empty, err := s.idRange(ctx, q.From, q.To)
-		if err != nil {
+		var empty bool
+		var err error
+		if fromID, toID, empty, err = s.idRange(ctx, q.From, q.To); err != nil {
 			return nil, fmt.Errorf("store: reading changes: %w", err)
-		}
-		if empty {
+		} else if empty {
 			return nil, nil
 		}
-		if from > 0 {
-			where, args = append(where, "id >= ?"), append(args, from)
-		}
-		if to > 0 {
-			where, args = append(where, "id < ?"), append(args, to)
-		}
 	}
-	if q.Before > 0 {
-		where, args = append(where, "id < ?"), append(args, q.Before)
-	}
-	filter := ""
-	if len(where) > 0 {
-		filter = ` WHERE ` + strings.Join(where, " AND ")
-	}
-	rows, err := s.r.query(ctx, `SELECT `+changeColumns+` FROM changes`+filter+` ORDER BY id DESC LIMIT ?`, append(args, q.limit())...)
+	query, args := changesQuery(q, fromID, toID)
+	rows, err := s.r.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: reading changes: %w", err)
 	}
@@ -112,6 +90,39 @@ func (s *sqlStore) Changes(ctx context.Context, q Query) ([]Change, error) {
 		return nil, fmt.Errorf("store: reading changes: %w", err)
 	}
 	return out, nil
+}
+
+// changesQuery is the statement of a page of changes: q's filters, with its
+// date range given as the ids [fromID, toID) (0 for an open end).
+func changesQuery(q Query, fromID, toID int64) (string, []any) {
+	var where []string
+	var args []any
+	if q.KeyPrint != "" {
+		where, args = append(where, "key_print = ?"), append(args, q.KeyPrint)
+	}
+	if q.CustomerID != "" {
+		where, args = append(where, "customer_id = ?"), append(args, q.CustomerID)
+	}
+	if q.Email != "" {
+		where, args = append(where, "email = ?"), append(args, q.Email)
+	}
+	if q.Outcome != "" {
+		where, args = append(where, "outcome = ?"), append(args, string(q.Outcome))
+	}
+	if fromID > 0 {
+		where, args = append(where, "id >= ?"), append(args, fromID)
+	}
+	if toID > 0 {
+		where, args = append(where, "id < ?"), append(args, toID)
+	}
+	if q.Before > 0 {
+		where, args = append(where, "id < ?"), append(args, q.Before)
+	}
+	filter := ""
+	if len(where) > 0 {
+		filter = ` WHERE ` + strings.Join(where, " AND ")
+	}
+	return `SELECT ` + changeColumns + ` FROM changes` + filter + ` ORDER BY id DESC LIMIT ?`, append(args, q.limit())
 }
 
 // idRange turns the date range [from, to) (either end zero for open) into
@@ -139,10 +150,13 @@ func (s *sqlStore) idRange(ctx context.Context, from, to time.Time) (fromID, toI
 	return fromID, toID, false, nil
 }
 
+// firstAtQuery finds the first change made at or after a time.
+const firstAtQuery = `SELECT id FROM changes WHERE at >= ? ORDER BY at, id LIMIT 1`
+
 // firstAt is the id of the first change made at or after t, 0 if none was.
 func (s *sqlStore) firstAt(ctx context.Context, t time.Time) (int64, error) {
 	var id int64
-	err := s.r.queryRow(ctx, `SELECT id FROM changes WHERE at >= ? ORDER BY at, id LIMIT 1`, ms(t)).Scan(&id)
+	err := s.r.queryRow(ctx, firstAtQuery, ms(t)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

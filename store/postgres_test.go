@@ -10,6 +10,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, for raw handles
+	"github.com/pressly/goose/v3"
 
 	"github.com/customerdesk/desk/store/pgtest"
 )
@@ -34,6 +35,9 @@ func postgresBackend(t *testing.T) backend {
 			return db
 		},
 		newest: newestMigration(t, postgresMigrations, "migrations/postgres"),
+		downTo: func(t *testing.T, addr string, version int64) {
+			migrateDownTo(t, "pgx", addr, goose.DialectPostgres, postgresMigrations, "migrations/postgres", version)
+		},
 	}
 }
 

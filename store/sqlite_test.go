@@ -33,6 +33,9 @@ func sqliteBackend(t *testing.T) backend {
 			return db
 		},
 		newest: newestMigration(t, sqliteMigrations, "migrations/sqlite"),
+		downTo: func(t *testing.T, addr string, version int64) {
+			migrateDownTo(t, "sqlite", addr+"?_busy_timeout=5000&_foreign_keys=on", goose.DialectSQLite3, sqliteMigrations, "migrations/sqlite", version)
+		},
 	}
 }
 
@@ -119,32 +122,43 @@ func TestSQLiteHistoryQueriesUseIndexes(t *testing.T) {
 		`SELECT * FROM changes WHERE id < 50 ORDER BY id DESC LIMIT 50`:                                          "INTEGER PRIMARY KEY",
 		`SELECT undo_of, max(id) FROM changes WHERE outcome = 'saved' AND undo_of IN (1, 2, 3) GROUP BY undo_of`: "changes_undo_of",
 		`DELETE FROM changes WHERE at < 5`:                                                                       "changes_at",
-		// A date range: two lookups in the at index, then a range of ids.
+		`DELETE FROM sessions WHERE expires <= 5`:                                                                "sessions_expires",
+		// A date range: one seek in the at index at each end, then a range of ids.
 		`SELECT id FROM changes WHERE at >= 5 ORDER BY at, id LIMIT 1`:                                     "changes_at",
 		`SELECT * FROM changes WHERE id >= 10 AND id < 50 ORDER BY id DESC LIMIT 50`:                       "INTEGER PRIMARY KEY",
 		`SELECT * FROM changes WHERE email = 'a' AND id >= 10 AND id < 50 ORDER BY id DESC LIMIT 50`:       "changes_email",
 		`SELECT * FROM changes WHERE customer_id = '1' AND id >= 10 AND id < 50 ORDER BY id DESC LIMIT 50`: "changes_customer",
-		`DELETE FROM sessions WHERE expires <= 5`:                                                          "sessions_expires",
+		// Team activity: the changes made with one key pair.
+		`SELECT * FROM changes WHERE key_print = 'k' ORDER BY id DESC LIMIT 50`:                             "changes_key_print",
+		`SELECT * FROM changes WHERE key_print = 'k' AND id >= 10 AND id < 50 ORDER BY id DESC LIMIT 50`:    "changes_key_print",
+		`SELECT * FROM changes WHERE key_print = 'k' AND customer_id = '1' ORDER BY id DESC LIMIT 50`:       "changes_",
+		`SELECT * FROM changes WHERE key_print = 'k' AND email = 'a' AND id < 50 ORDER BY id DESC LIMIT 50`: "changes_",
 	} {
-		rows, err := db.r.Query(`EXPLAIN QUERY PLAN ` + query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notUsed int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notUsed, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		all := strings.Join(plan, "; ")
+		all := queryPlan(t, db, query)
 		if !strings.Contains(all, wantIndex) || strings.Contains(all, "TEMP B-TREE FOR ORDER BY") {
 			t.Errorf("%s\n  plan: %s\n  want %s and no sort", query, all, wantIndex)
 		}
 	}
+}
+
+// queryPlan is SQLite's plan of query, its steps joined by "; ".
+func queryPlan(t *testing.T, db *SQLite, query string, args ...any) string {
+	t.Helper()
+	rows, err := db.r.Query(`EXPLAIN QUERY PLAN `+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notUsed int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notUsed, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "; ")
 }
 
 // The database and its WAL files are readable by this user only.
@@ -166,5 +180,27 @@ func TestSQLiteFilesArePrivate(t *testing.T) {
 		if fi, err := os.Stat(name); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s: mode %v, %v; want 0600", name, fi.Mode().Perm(), err)
 		}
+	}
+}
+
+// migrateDownTo migrates the database at dsn down to schema version, as a
+// desk of that schema left it.
+func migrateDownTo(t *testing.T, driver, dsn string, dialect goose.Dialect, migrations fs.FS, dir string, version int64) {
+	t.Helper()
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sources, err := fs.Sub(migrations, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(dialect, db, sources, goose.WithDisableGlobalRegistry(true), goose.WithLogger(goose.NopLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(context.Background(), version); err != nil {
+		t.Fatal(err)
 	}
 }

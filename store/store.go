@@ -105,6 +105,10 @@ const MaxLimit = 200
 
 // Query selects changes, newest first.
 type Query struct {
+	// KeyPrint selects the changes made with one key pair (Change.KeyPrint);
+	// "" for every pair's. Whoever lists changes across customers for a
+	// person sets it to theirs: see handlers' activity.
+	KeyPrint   string
 	CustomerID string    // "" for every customer
 	Email      string    // "" for everyone
 	Outcome    Outcome   // "" for every outcome
