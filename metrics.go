@@ -27,7 +27,9 @@ func newMetrics(db store.DB, logger *slog.Logger) (*prometheus.Registry, *handle
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	src := handlers.MetricsSources{
 		Sessions: sessionStore{db: db, now: time.Now}.Len,
-		SignedIn: func(ctx context.Context) (int, error) { return db.CountSignedIn(ctx, time.Now().Add(auth.DefaultGrace)) },
+		SignedIn: func(ctx context.Context) (int, error) {
+			return db.CountSignedIn(ctx, time.Now().Add(auth.DefaultGrace))
+		},
 	}
 	if p, ok := db.(store.Pools); ok {
 		src.Pools = p
