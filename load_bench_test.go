@@ -46,13 +46,15 @@ type loadDesk struct {
 	client                   *http.Client // signed in on the desk
 }
 
-func newLoadDesk(b *testing.B) *loadDesk {
+// benchDesk is the desk as run builds it, with a SQLite store, on a fresh
+// simulator; sign-in attempts are not limited.
+func benchDesk(b *testing.B) (*apptivotest.Server, *httptest.Server, http.Handler) {
 	b.Helper()
 	sim := apptivotest.New()
 	simSrv := httptest.NewServer(sim)
 	b.Cleanup(func() { sim.Close(); simSrv.Close() })
 	cfg, err := loadConfig(nil, envOf(map[string]string{
-		"APPTIVO_BASE_URL": simSrv.URL, "SESSION_KEY": strings.Repeat("ab", 32), "LOGIN_ATTEMPTS_PER_MINUTE": "1000",
+		"APPTIVO_BASE_URL": simSrv.URL, "SESSION_KEY": strings.Repeat("ab", 32), "LOGIN_ATTEMPTS_PER_MINUTE": "100000",
 	}), io.Discard)
 	if err != nil {
 		b.Fatal(err)
@@ -66,7 +68,13 @@ func newLoadDesk(b *testing.B) *loadDesk {
 	if err != nil {
 		b.Fatal(err)
 	}
-	l := &loadDesk{desk: httptest.NewServer(d.router)}
+	return sim, simSrv, d.router
+}
+
+func newLoadDesk(b *testing.B) *loadDesk {
+	b.Helper()
+	_, simSrv, router := benchDesk(b)
+	l := &loadDesk{desk: httptest.NewServer(router)}
 	b.Cleanup(l.desk.Close)
 	jar, _ := cookiejar.New(nil)
 	// Neither side's answers are compressed here: the proxy writes the page
@@ -279,25 +287,8 @@ const maxBytesPerSession = 20 << 10
 // snapshot and a cached type list), and reports the heap growth per person.
 func BenchmarkMemoryPerSession(b *testing.B) {
 	const people = 400
-	sim := apptivotest.New()
-	simSrv := httptest.NewServer(sim)
-	b.Cleanup(func() { sim.Close(); simSrv.Close() })
-	cfg, err := loadConfig(nil, envOf(map[string]string{
-		"APPTIVO_BASE_URL": simSrv.URL, "SESSION_KEY": strings.Repeat("ab", 32), "LOGIN_ATTEMPTS_PER_MINUTE": "100000",
-	}), io.Discard)
-	if err != nil {
-		b.Fatal(err)
-	}
-	db, err := store.OpenSQLite(context.Background(), filepath.Join(b.TempDir(), "desk.db"), store.SQLiteOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = db.Close() })
-	d, err := build(cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(d.router)
+	sim, _, router := benchDesk(b)
+	srv := httptest.NewServer(router)
 	b.Cleanup(srv.Close)
 	// One transport for everyone, so the client side of the test holds
 	// little beyond each person's cookie.

@@ -89,34 +89,24 @@ func NewMetrics(reg prometheus.Registerer, src MetricsSources, logger *slog.Logg
 		m.undos.WithLabelValues("undo", o)
 		m.undos.WithLabelValues("redo", o)
 	}
-	sessions := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "desk_sessions",
-		Help: "Session records the desk keeps: live sign-ins, and ended ones remembered for their grace window. NaN when the database did not answer.",
-	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), sessionCountTimeout)
-		defer cancel()
-		n, err := src.Sessions(ctx)
-		if err != nil {
-			logger.Warn("metrics: counting sessions", "error", err.Error())
-			return math.NaN()
-		}
-		return float64(n)
-	})
-	cs := []prometheus.Collector{m.requests, m.apptivo, m.saves, m.undos, sessions}
-	if src.SignedIn != nil {
-		cs = append(cs, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "desk_signed_in_sessions",
-			Help: "Live sign-ins: sessions signed in whose idle and absolute limits have not passed. NaN when the database did not answer.",
-		}, func() float64 {
+	// count is a gauge read from the database at each scrape: NaN, and a
+	// warning, when it does not answer in time.
+	count := func(name, help, what string, fn func(context.Context) (int, error)) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help + " NaN when the database did not answer."}, func() float64 {
 			ctx, cancel := context.WithTimeout(context.Background(), sessionCountTimeout)
 			defer cancel()
-			n, err := src.SignedIn(ctx)
+			n, err := fn(ctx)
 			if err != nil {
-				logger.Warn("metrics: counting sign-ins", "error", err.Error())
+				logger.Warn("metrics: counting "+what, "error", err.Error())
 				return math.NaN()
 			}
 			return float64(n)
-		}))
+		})
+	}
+	cs := []prometheus.Collector{m.requests, m.apptivo, m.saves, m.undos,
+		count("desk_sessions", "Session records the desk keeps: live sign-ins, and ended ones remembered for their grace window.", "sessions", src.Sessions)}
+	if src.SignedIn != nil {
+		cs = append(cs, count("desk_signed_in_sessions", "Live sign-ins: sessions signed in whose idle and absolute limits have not passed.", "sign-ins", src.SignedIn))
 	}
 	if src.Pools != nil {
 		cs = append(cs, newPoolCollector(src.Pools))
