@@ -63,6 +63,9 @@ func (a *app) presentSave(c echo.Context, id string, in sectionInput, res saveRe
 	case outcomeBusy:
 		return a.showForm(c, http.StatusConflict, in,
 			formState{Problem: "Someone else is saving this section right now. Wait a moment, then press Save again."}, nil)
+	case outcomeNoDatabase:
+		return a.showForm(c, http.StatusServiceUnavailable, in,
+			formState{Problem: "Nothing was sent to Apptivo: " + noDatabase + " Your changes are still here; press Save again in a moment."}, nil)
 	case outcomeUnrecorded:
 		return a.showForm(c, http.StatusInternalServerError, in, formState{Problem: "Apptivo saved your change, but the desk " +
 			"could not write it into its change history. Your change is in Apptivo; tell the desk team so the history can be mended."}, res.fresh)

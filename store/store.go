@@ -168,9 +168,18 @@ type Held interface {
 	// on the connection that holds it), so the history entry of a save is
 	// written in the same step that reports the outcome: when it returns
 	// nil the entry is committed, and a save may be reported as saved. It
-	// is not given up when ctx is cancelled: what Apptivo did is recorded
-	// even when the browser has gone. After WithLock returns it fails.
+	// is not given up when ctx is cancelled — what Apptivo did is recorded
+	// even when the browser has gone — but it is when ctx's deadline
+	// passes. After WithLock returns it fails.
 	AddChange(ctx context.Context, c Change) (int64, error)
+	// Confirm makes sure the lock is still held, and fails otherwise: call
+	// it right before doing what the lock guards (sending an update). With
+	// PostgreSQL the lock belongs to a server session, which can end under
+	// the desk (a failover, pg_terminate_backend, a network cut), letting
+	// another desk take the lock; Confirm asks the server, on the lock's own
+	// connection, whether that session still holds it. An in-process lock
+	// is held until WithLock returns.
+	Confirm(ctx context.Context) error
 }
 
 // Locks serialise saves of one customer section across everyone (and, with
