@@ -245,7 +245,7 @@ func (p *Postgres) Close() error {
 }
 
 // pgAppendChange is appendChange in PostgreSQL's spelling.
-var pgAppendChange = numbered(appendChange("GREATEST"))
+var pgAppendChange = numbered(appendChange(pgAt))
 
 // appendKey is the advisory lock that makes appends to the history take
 // turns across every desk (see appendTo).

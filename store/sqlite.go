@@ -209,7 +209,7 @@ func (s *SQLite) AddChange(ctx context.Context, c Change) (int64, error) {
 		return 0, err
 	}
 	var id int64
-	if err := s.w.QueryRowContext(ctx, appendChange("max"), args...).Scan(&id); err != nil {
+	if err := s.w.QueryRowContext(ctx, appendChange(sqliteAt), args...).Scan(&id); err != nil {
 		return 0, fmt.Errorf("store: adding a change: %w", err)
 	}
 	return id, nil

@@ -149,7 +149,10 @@ type History interface {
 	// AddChange appends c and returns its ID (increasing, never reused),
 	// once the entry is durable. A zero At means now; an At earlier than the
 	// newest entry's is recorded as that entry's, so that the order by ID is
-	// the order by time (desks' clocks differ by a little).
+	// the order by time (desks' clocks differ by a little). With PostgreSQL
+	// an At ahead of the database server's clock is recorded as the
+	// server's time: a desk whose clock runs fast cannot date other desks'
+	// changes ahead.
 	AddChange(ctx context.Context, c Change) (int64, error)
 	Change(ctx context.Context, id int64) (Change, error) // ErrNotFound
 	Changes(ctx context.Context, q Query) ([]Change, error)
