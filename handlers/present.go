@@ -46,7 +46,10 @@ type formState struct {
 	Problem  string            // Apptivo trouble
 	Conflict *apptivo.Customer // the fresh record, when a colleague got there first
 	Restored bool              // typed input came back after a re-sign-in
-	Focus    string            // element id to focus (a newly added row)
+	// Saved marks a Problem that came after Apptivo took the change (its
+	// history entry could not be written): it is not announced "Not saved".
+	Saved bool
+	Focus string // element id to focus (a newly added row)
 }
 
 // presentSave shows what a save came to: the read view after a save, the
@@ -67,7 +70,7 @@ func (a *app) presentSave(c echo.Context, id string, in sectionInput, res saveRe
 		return a.showForm(c, http.StatusServiceUnavailable, in,
 			formState{Problem: "Nothing was sent to Apptivo: " + noDatabase + " Your changes are still here; press Save again in a moment."}, nil)
 	case outcomeUnrecorded:
-		return a.showForm(c, http.StatusInternalServerError, in, formState{Problem: "Apptivo saved your change, but the desk " +
+		return a.showForm(c, http.StatusInternalServerError, in, formState{Saved: true, Problem: "Apptivo saved your change, but the desk " +
 			"could not write it into its change history. Your change is in Apptivo; tell the desk team so the history can be mended."}, res.fresh)
 	}
 	a.logApptivo(c, res.err)
@@ -104,6 +107,8 @@ func (a *app) showForm(c echo.Context, status int, in sectionInput, st formState
 		live = append(live, views.Message{Text: "Not saved: someone else changed this meanwhile. Compare and choose.", Error: true})
 	case len(st.Errors) > 0:
 		live = append(live, views.Message{Text: "Not saved: " + views.Plural(len(st.Errors), "field needs", "fields need") + " attention.", Error: true})
+	case st.Problem != "" && st.Saved:
+		live = append(live, views.Message{Text: st.Problem, Error: true})
 	case st.Problem != "":
 		live = append(live, views.Message{Text: "Not saved. " + st.Problem, Error: true})
 	}
