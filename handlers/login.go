@@ -16,6 +16,9 @@ import (
 
 func (a *app) loginForm(c echo.Context) error {
 	next := safeNext(c.QueryParam("next"))
+	if err := a.cfg.Sessions.Unavailable(c.Request()); err != nil {
+		return err // signed in or not is unknown: no sign-in form to someone who may be (handleError: 503)
+	}
 	if _, ok := a.cfg.Sessions.Current(c.Request()); ok {
 		return c.Redirect(http.StatusSeeOther, next)
 	}

@@ -144,6 +144,9 @@ func formToken(c echo.Context) string {
 func (a *app) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if err := a.cfg.Sessions.Unavailable(c.Request()); err != nil {
+			if k, ok := savedCard(c); ok && !htmxOf(c.Request()).Partial() {
+				return a.formWithoutDatabase(c, k, err)
+			}
 			return err // whether they are signed in is unknown, not "no" (handleError)
 		}
 		r, ok := a.cfg.Sessions.WithUser(c.Request(), a.cfg.Apptivo)
