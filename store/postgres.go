@@ -147,7 +147,7 @@ func OpenPostgres(ctx context.Context, databaseURL string, opts PostgresOptions)
 	if err != nil {
 		return nil, fmt.Errorf("store: opening %s: %s", name, Redact(err.Error(), databaseURL))
 	}
-	p := &Postgres{sqlStore: sqlStore{r: pgDB{pool}, w: pgDB{pool}, now: opts.Now}, pool: pool,
+	p := &Postgres{sqlStore: sqlStore{r: pgDB{pool}, w: pgDB{pool}, now: opts.Now, dialect: pgDialect}, pool: pool,
 		saves: make(chan struct{}, saves), name: name}
 	if err := p.migrate(ctx, opts.Logger); err != nil {
 		pool.Close()

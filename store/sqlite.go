@@ -139,7 +139,7 @@ func openSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLite, 
 	}
 	r.SetMaxOpenConns(opts.Readers)
 	r.SetMaxIdleConns(opts.Readers)
-	s := &SQLite{sqlStore: sqlStore{r: newStdDB(r), w: newStdDB(w), now: opts.Now}, w: w, r: r}
+	s := &SQLite{sqlStore: sqlStore{r: newStdDB(r), w: newStdDB(w), now: opts.Now, dialect: sqliteDialect}, w: w, r: r}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
