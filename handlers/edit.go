@@ -24,7 +24,7 @@ func (a *app) csrfToken(c echo.Context) string {
 func (a *app) rulesFor(c echo.Context) rules {
 	cfg := apptivo.BuiltinConfig()
 	if client := clientOf(c); client != nil {
-		cfg = a.configs.get(c.Request().Context(), client)
+		cfg = a.configs.get(c.Request().Context(), client, userOf(c).KeyPrint)
 	}
 	return rules{cfg: cfg, region: a.cfg.DefaultRegion, countries: a.countries}
 }

@@ -100,10 +100,10 @@ func (a *app) login(c echo.Context) error {
 			return a.renderLogin(c, status, v)
 		}
 	}
-	a.configs.put(client.Credentials(), cfg)
 	if err := a.cfg.Sessions.SignIn(c.Response(), c.Request(), auth.User{Email: email, Credentials: creds}); err != nil {
 		return err
 	}
+	a.configs.put(c.Request().Context(), a.cfg.Sessions.KeyPrint(creds), cfg)
 	a.cfg.Logger.Info("signed in", "request_id", requestID(c), "user", email)
 	return c.Redirect(http.StatusSeeOther, v.Next)
 }

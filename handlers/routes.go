@@ -86,7 +86,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.IPExtractor = clientIP(cfg.TrustedProxies)
 	warnWideProxyRanges(cfg.Logger, cfg.TrustedProxies)
 
-	app := &app{cfg: cfg, configs: newConfigCache(cfg.ConfigTTL), countries: newCountryList(),
+	app := &app{cfg: cfg, configs: newConfigCache(cfg.ConfigTTL, cfg.DB, cfg.Logger, cfg.Now), countries: newCountryList(),
 		snapshots: newSnapshots(cfg.SnapshotLife, cfg.SnapshotBytes, cfg.SnapshotBytesPerPerson, cfg.Now)}
 	e.HTTPErrorHandler = app.handleError
 	if cfg.Metrics != nil {

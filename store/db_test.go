@@ -83,6 +83,7 @@ func testDB(t *testing.T, b backend) {
 	t.Run("locks", func(t *testing.T) { testLocks(t, b) })
 	t.Run("confirm", func(t *testing.T) { testConfirm(t, b) })
 	t.Run("sign-ins", func(t *testing.T) { testSignIns(t, b) })
+	t.Run("type lists", func(t *testing.T) { testTypeLists(t, b) })
 	t.Run("concurrency", func(t *testing.T) { testConcurrency(t, b) })
 	t.Run("migrations", func(t *testing.T) { testMigrations(t, b) })
 	t.Run("pools", func(t *testing.T) { testPools(t, b) })

@@ -102,12 +102,3 @@ func (s *sqlStore) returnsRow(ctx context.Context, query string, args ...any) (b
 	rows.Close()
 	return found, rows.Err()
 }
-
-// SweepExpired implements DB.
-func (s *sqlStore) SweepExpired(ctx context.Context, now time.Time) (int, error) {
-	n, err := s.sweepSignIns(ctx, now)
-	if err != nil {
-		return 0, fmt.Errorf("store: sweeping sign-in allowances: %w", err)
-	}
-	return n, nil
-}

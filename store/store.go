@@ -1,6 +1,7 @@
 // Package store is the desk's memory: sessions that survive a restart, the
 // change history, the lock that serialises "fresh read → conflict check →
-// update" of one customer section, and the sign-in limit's counts. One SQLite file in DATA_DIR by default
+// update" of one customer section, the sign-in limit's counts, and each key
+// pair's Apptivo type lists. One SQLite file in DATA_DIR by default
 // (SQLite), PostgreSQL when several desks share it; both behind DB, with the
 // same schema shape, migrated by goose from SQL files embedded here.
 package store
@@ -201,10 +202,11 @@ type DB interface {
 	History
 	Locks
 	SignInLimits
+	TypeLists
 	// SweepExpired deletes what is kept only for a while and is past it:
 	// the sign-in allowances that are whole again (by the database
-	// server's clock with PostgreSQL, by now with SQLite). It returns how
-	// many rows went.
+	// server's clock with PostgreSQL, by now with SQLite) and the type
+	// lists expired by now. It returns how many rows went.
 	SweepExpired(ctx context.Context, now time.Time) (int, error)
 	// Ping reports whether the database answers (for /readyz).
 	Ping(ctx context.Context) error
