@@ -120,10 +120,10 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (store.DB, 
 	return db, nil
 }
 
-// startSweeper deletes expired sessions, and changes older than
-// HistoryRetention when it is set, at once and then every SweepEvery. stop
-// ends it, waiting for a sweep in progress, so the database can be closed
-// after.
+// startSweeper deletes expired sessions and sign-in counts, and changes
+// older than HistoryRetention when it is set, at once and then every
+// SweepEvery. stop ends it, waiting for a sweep in progress, so the
+// database can be closed after.
 func startSweeper(db store.DB, cfg config, logger *slog.Logger) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -151,6 +151,11 @@ func sweep(ctx context.Context, db store.DB, retention time.Duration, now time.T
 		logger.Warn("deleting expired sessions failed", "err", err)
 	case n > 0:
 		logger.Info("expired sessions deleted", "count", n)
+	}
+	if n, err := db.SweepExpired(ctx, now); err != nil && ctx.Err() == nil {
+		logger.Warn("deleting expired sign-in counts failed", "err", err)
+	} else if n > 0 {
+		logger.Debug("expired sign-in counts deleted", "count", n)
 	}
 	if retention <= 0 {
 		return

@@ -124,7 +124,17 @@ func TestSweep(t *testing.T) {
 		return len(cs)
 	}
 
+	if ok, err := db.AllowSignIn(ctx, "192.0.2.7", store.Limit{Every: time.Minute, Burst: 1, Clients: 10}); !ok || err != nil {
+		t.Fatalf("a sign-in attempt: %v, %v", ok, err)
+	}
 	sweep(ctx, db, 0, now, quiet)
+	if n, _ := db.SweepExpired(ctx, now); n != 0 {
+		t.Errorf("a sign-in count still in force was swept: %d", n)
+	}
+	sweep(ctx, db, 0, now.Add(time.Minute), quiet)
+	if n, _ := db.SweepExpired(ctx, now.Add(time.Minute)); n != 0 {
+		t.Errorf("a sign-in count whose minute is over was left: %d", n)
+	}
 	if n, _ := db.SweepSessions(ctx, now); n != 0 {
 		t.Errorf("an expired session was left: %d", n)
 	}

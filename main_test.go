@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"maps"
@@ -624,6 +625,38 @@ func TestDeskWhileTheDatabaseIsDown(t *testing.T) {
 	}
 	if status, doc := post(t, c, d.url, nameForm, form); status != http.StatusOK || !strings.HasPrefix(live(doc), "Saved") {
 		t.Errorf("the same form saved after the database came back: %d %q", status, live(doc))
+	}
+}
+
+// With the database away nobody can sign in, and no attempt passes the
+// sign-in limit uncounted: the sign-in answers 503, with the email kept,
+// and costs no Apptivo call.
+func TestSignInWhileTheDatabaseIsDown(t *testing.T) {
+	srv := pgtest.Start(t)
+	ds := newDesks(t, srv.NewDatabase(t), nil)
+	d := ds.start(t)
+	c := browser(t)
+	_, _, form := get(t, c, d.url+"/login", false)
+	m := csrfField.FindStringSubmatch(form)
+	if m == nil {
+		t.Fatal("the sign-in page has no _csrf field")
+	}
+	srv.Stop()
+	defer func() { _ = srv.Start() }()
+	ds.sim.ResetRequests()
+	resp, err := c.PostForm(d.url+"/login", url.Values{"_csrf": {html.UnescapeString(m[1])}, "email": {"alice.sales@example.com"},
+		"apiKey": {apptivotest.DemoKeys.APIKey}, "accessKey": {apptivotest.DemoKeys.AccessKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "cannot reach its database") ||
+		!strings.Contains(string(body), "alice.sales@example.com") {
+		t.Errorf("a sign-in with the database down: %d, want 503 saying so with the email kept", resp.StatusCode)
+	}
+	if reqs := ds.sim.Requests(); len(reqs) != 0 {
+		t.Errorf("a sign-in with the database down made %d Apptivo calls", len(reqs))
 	}
 }
 

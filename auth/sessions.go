@@ -555,6 +555,10 @@ func (m *Manager) keyPrint(c apptivo.Credentials) []byte {
 	return mac.Sum(nil)
 }
 
+// KeyPrint is the key pair's keyed fingerprint as User.KeyPrint gives it
+// (hex): the same on every desk sharing the session key.
+func (m *Manager) KeyPrint(c apptivo.Credentials) string { return hex.EncodeToString(m.keyPrint(c)) }
+
 // Current returns the signed-in user with decrypted credentials, or
 // (nil, false) for anonymous, ended, unknown or tampered sessions.
 func (m *Manager) Current(r *http.Request) (*User, bool) {

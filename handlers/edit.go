@@ -18,9 +18,15 @@ func (a *app) csrfToken(c echo.Context) string {
 	return t
 }
 
-// rulesFor are the checks in force for the signed-in person's firm.
+// rulesFor are the checks in force for the signed-in person's firm; with
+// nobody signed in (a form shown back while the database is away), the
+// built-in type lists.
 func (a *app) rulesFor(c echo.Context) rules {
-	return rules{cfg: a.configs.get(c.Request().Context(), clientOf(c)), region: a.cfg.DefaultRegion, countries: a.countries}
+	cfg := apptivo.BuiltinConfig()
+	if client := clientOf(c); client != nil {
+		cfg = a.configs.get(c.Request().Context(), client, userOf(c).KeyPrint)
+	}
+	return rules{cfg: cfg, region: a.cfg.DefaultRegion, countries: a.countries}
 }
 
 func (a *app) editName(c echo.Context) error {

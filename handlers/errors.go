@@ -49,6 +49,10 @@ func trouble(err error) (int, string) {
 	}
 }
 
+// noDatabase says why a save or an undo sent nothing when the database
+// could not be reached (or the save's lock went with its connection).
+const noDatabase = "the desk cannot reach its database right now, so it cannot make sure that nobody else is saving this customer at the same moment."
+
 func roundUp(d time.Duration) string {
 	secs := int((d + time.Second - 1) / time.Second)
 	if secs < 60 {

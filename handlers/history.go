@@ -298,14 +298,17 @@ func (a *app) undo(c echo.Context) error {
 		return nil
 	})
 	if err != nil {
-		res = saveResult{outcome: outcomeBusy}
+		res = a.lockTrouble(ctx, err, who)
 	}
 	if res.outcome == outcomeUndoneAlready {
 		return a.undoAnswer(c, id, k, http.StatusConflict, "This change was undone already.", nil)
 	}
 	a.cfg.Metrics.countUndo(redo, res)
-	if res.outcome == outcomeBusy {
+	switch res.outcome {
+	case outcomeBusy:
 		return a.undoAnswer(c, id, k, http.StatusConflict, "Someone else is saving this customer right now. Wait a moment, then try again.", nil)
+	case outcomeNoDatabase:
+		return a.undoAnswer(c, id, k, http.StatusServiceUnavailable, "Nothing was undone: "+noDatabase+" Try again in a moment.", nil)
 	}
 	verb := "Undone."
 	if redo {

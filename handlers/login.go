@@ -16,6 +16,9 @@ import (
 
 func (a *app) loginForm(c echo.Context) error {
 	next := safeNext(c.QueryParam("next"))
+	if err := a.cfg.Sessions.Unavailable(c.Request()); err != nil {
+		return err // signed in or not is unknown: no sign-in form to someone who may be (handleError: 503)
+	}
 	if _, ok := a.cfg.Sessions.Current(c.Request()); ok {
 		return c.Redirect(http.StatusSeeOther, next)
 	}
@@ -97,10 +100,10 @@ func (a *app) login(c echo.Context) error {
 			return a.renderLogin(c, status, v)
 		}
 	}
-	a.configs.put(client.Credentials(), cfg)
 	if err := a.cfg.Sessions.SignIn(c.Response(), c.Request(), auth.User{Email: email, Credentials: creds}); err != nil {
 		return err
 	}
+	a.configs.put(c.Request().Context(), a.cfg.Sessions.KeyPrint(creds), cfg)
 	a.cfg.Logger.Info("signed in", "request_id", requestID(c), "user", email)
 	return c.Redirect(http.StatusSeeOther, v.Next)
 }

@@ -211,6 +211,8 @@ func saveOutcome(res saveResult) string {
 		return "busy"
 	case outcomeUnrecorded:
 		return "unrecorded"
+	case outcomeNoDatabase:
+		return "no_database"
 	}
 	var ae *apptivo.Error
 	if errors.As(res.err, &ae) && ae.Action == "update" {

@@ -1,20 +1,19 @@
 package handlers
 
 import (
-	"container/list"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
-	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
 
 	"github.com/customerdesk/desk/apptivo"
 	"github.com/customerdesk/desk/auth"
+	"github.com/customerdesk/desk/store"
 	"github.com/customerdesk/desk/views"
 )
 
@@ -144,6 +143,9 @@ func formToken(c echo.Context) string {
 func (a *app) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if err := a.cfg.Sessions.Unavailable(c.Request()); err != nil {
+			if k, ok := savedCard(c); ok && !htmxOf(c.Request()).Partial() {
+				return a.formWithoutDatabase(c, k, err)
+			}
 			return err // whether they are signed in is unknown, not "no" (handleError)
 		}
 		r, ok := a.cfg.Sessions.WithUser(c.Request(), a.cfg.Apptivo)
@@ -259,28 +261,35 @@ func actorOf(c echo.Context) actor {
 	return actor{email: strings.ToLower(u.Email), keyPrint: u.KeyPrint, requestID: requestID(c)}
 }
 
-// loginRateLimit slows down key guessing: a token bucket per client. An
-// IPv6 client is one /64 (a home or office gets a whole one, so a fresh
-// address per attempt must not mean a fresh allowance), and the buckets are
-// bounded so a flood of addresses costs no more than maxLimiters of them.
-func loginRateLimit(limit rate.Limit, burst int) echo.MiddlewareFunc {
-	store := newLimiterStore(limit, burst, maxLimiters)
-	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: store,
-		IdentifierExtractor: func(c echo.Context) (string, error) {
-			return clientKey(c.RealIP()), nil
-		},
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
+// signInLimit slows down key guessing: LoginPerMinute attempts a minute per
+// client, a burst of as many at once, counted in the database so that the
+// limit holds for the service whichever desk answers. An IPv6 client is one
+// /64 (a home or office gets a whole one, so a fresh address per attempt
+// must not mean a fresh allowance). The store keeps at most
+// maxSignInClients clients at once, so a flood of addresses costs no more
+// than that. With the database away the attempt is refused (503), never
+// let through uncounted.
+func (a *app) signInLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	limit := store.Limit{Every: time.Minute / time.Duration(a.cfg.LoginPerMinute), Burst: a.cfg.LoginPerMinute, Clients: maxSignInClients}
+	return func(c echo.Context) error {
+		ok, err := a.cfg.DB.AllowSignIn(c.Request().Context(), clientKey(c.RealIP()), limit)
+		if err != nil {
+			a.cfg.Logger.Error("sign-in limit", "request_id", requestID(c), "error", err.Error())
+			return a.renderLogin(c, http.StatusServiceUnavailable, views.Login{
+				Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next")),
+				Error: "The desk cannot reach its database right now, so nobody can sign in. Try again in a moment.",
+			})
+		}
+		if !ok {
 			return echo.NewHTTPError(http.StatusTooManyRequests, "Too many sign-in attempts. Wait a minute, then try again.")
-		},
-		ErrorHandler: func(c echo.Context, err error) error {
-			return echo.NewHTTPError(http.StatusForbidden, "Sign-in is not possible from this address.")
-		},
-	})
+		}
+		return next(c)
+	}
 }
 
-// maxLimiters bounds the sign-in buckets kept at once.
-const maxLimiters = 10_000
+// maxSignInClients bounds the clients whose sign-in attempts are counted at
+// once (see store.SignInLimits).
+const maxSignInClients = 10_000
 
 // clientKey is what the sign-in limit counts by: an IPv4 address, or the
 // /64 an IPv6 address belongs to.
@@ -291,45 +300,4 @@ func clientKey(ip string) string {
 	}
 	p, _ := a.Prefix(64)
 	return p.String()
-}
-
-// limiterStore is a bounded set of token buckets: when full, the least
-// recently used one is forgotten (which only ever makes its client's next
-// attempt more lenient, never locks anyone out).
-type limiterStore struct {
-	limit rate.Limit
-	burst int
-	max   int
-
-	mu    sync.Mutex
-	byKey map[string]*list.Element // → *limiterEntry
-	lru   *list.List               // front = most recently used
-}
-
-type limiterEntry struct {
-	key string
-	lim *rate.Limiter
-}
-
-func newLimiterStore(limit rate.Limit, burst, max int) *limiterStore {
-	return &limiterStore{limit: limit, burst: burst, max: max, byKey: map[string]*list.Element{}, lru: list.New()}
-}
-
-// Allow implements middleware.RateLimiterStore.
-func (s *limiterStore) Allow(key string) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	el, ok := s.byKey[key]
-	if ok {
-		s.lru.MoveToFront(el)
-	} else {
-		if s.lru.Len() >= s.max {
-			oldest := s.lru.Back()
-			delete(s.byKey, oldest.Value.(*limiterEntry).key)
-			s.lru.Remove(oldest)
-		}
-		el = s.lru.PushFront(&limiterEntry{key: key, lim: rate.NewLimiter(s.limit, s.burst)})
-		s.byKey[key] = el
-	}
-	return el.Value.(*limiterEntry).lim.Allow(), nil
 }

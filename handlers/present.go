@@ -46,7 +46,13 @@ type formState struct {
 	Problem  string            // Apptivo trouble
 	Conflict *apptivo.Customer // the fresh record, when a colleague got there first
 	Restored bool              // typed input came back after a re-sign-in
-	Focus    string            // element id to focus (a newly added row)
+	// Token is the CSRF token to put in the form instead of the session's:
+	// the one it was posted with, when the session cannot be read.
+	Token string
+	// Saved marks a Problem that came after Apptivo took the change (its
+	// history entry could not be written): it is not announced "Not saved".
+	Saved bool
+	Focus string // element id to focus (a newly added row)
 }
 
 // presentSave shows what a save came to: the read view after a save, the
@@ -63,8 +69,11 @@ func (a *app) presentSave(c echo.Context, id string, in sectionInput, res saveRe
 	case outcomeBusy:
 		return a.showForm(c, http.StatusConflict, in,
 			formState{Problem: "Someone else is saving this section right now. Wait a moment, then press Save again."}, nil)
+	case outcomeNoDatabase:
+		return a.showForm(c, http.StatusServiceUnavailable, in,
+			formState{Problem: "Nothing was sent to Apptivo: " + noDatabase + " Your changes are still here; press Save again in a moment."}, nil)
 	case outcomeUnrecorded:
-		return a.showForm(c, http.StatusInternalServerError, in, formState{Problem: "Apptivo saved your change, but the desk " +
+		return a.showForm(c, http.StatusInternalServerError, in, formState{Saved: true, Problem: "Apptivo saved your change, but the desk " +
 			"could not write it into its change history. Your change is in Apptivo; tell the desk team so the history can be mended."}, res.fresh)
 	}
 	a.logApptivo(c, res.err)
@@ -78,13 +87,44 @@ func (a *app) presentSave(c echo.Context, id string, in sectionInput, res saveRe
 	return a.showForm(c, status, in, formState{Problem: msg}, nil)
 }
 
+// formWithoutDatabase answers the plain (no JavaScript) post of a section
+// form while the database cannot be reached (err): whether the person is
+// signed in is unknown, so nothing is saved or sent, but the form comes back
+// with what was typed — the browser would otherwise show a bare error page,
+// and Back the form as first shown — carrying the token it was posted with,
+// so that Save works as soon as the database is back.
+func (a *app) formWithoutDatabase(c echo.Context, k card, err error) error {
+	form, ferr := c.FormParams()
+	if ferr != nil {
+		return err
+	}
+	a.cfg.Logger.Error("request failed", "request_id", requestID(c), "error", err.Error())
+	var in sectionInput = bindName(form)
+	if k == cardContact {
+		in = bindContact(form)
+	}
+	st := formState{Token: postedToken(form.Get("_csrf")), Problem: "The desk cannot reach its database right now, so nothing was " +
+		"sent to Apptivo. What you typed is still here: press Save again in a moment."}
+	return a.showForm(c, http.StatusServiceUnavailable, in, st, nil)
+}
+
+// postedToken is a form's CSRF token as posted, if it looks like one the
+// desk makes (see auth's maskToken); "" otherwise. Only the session can tell
+// whether it is right.
+func postedToken(t string) string {
+	if len(t) > 256 || strings.Trim(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		return ""
+	}
+	return t
+}
+
 // showForm renders a section open for editing: the card alone for htmx (with
 // the live region updated out of band), the whole page otherwise.
 func (a *app) showForm(c echo.Context, status int, in sectionInput, st formState, cust *apptivo.Customer) error {
 	id := c.Param("id")
 	var v views.Customer
 	if !htmxOf(c.Request()).Partial() {
-		if cust == nil {
+		if cust == nil && userOf(c) != nil {
 			// A plain post needs the whole page around the form.
 			cust, _ = a.recentCustomer(c, in.card(), versionOf(in.fingerprint()))
 		}
@@ -101,6 +141,8 @@ func (a *app) showForm(c echo.Context, status int, in sectionInput, st formState
 		live = append(live, views.Message{Text: "Not saved: someone else changed this meanwhile. Compare and choose.", Error: true})
 	case len(st.Errors) > 0:
 		live = append(live, views.Message{Text: "Not saved: " + views.Plural(len(st.Errors), "field needs", "fields need") + " attention.", Error: true})
+	case st.Problem != "" && st.Saved:
+		live = append(live, views.Message{Text: st.Problem, Error: true})
 	case st.Problem != "":
 		live = append(live, views.Message{Text: "Not saved. " + st.Problem, Error: true})
 	}
@@ -114,7 +156,10 @@ func (a *app) showForm(c echo.Context, status int, in sectionInput, st formState
 
 // place puts the section, open for editing in state st, into the page.
 func (a *app) place(c echo.Context, v *views.Customer, id string, in sectionInput, st formState) {
-	csrf := a.csrfToken(c)
+	csrf := st.Token
+	if csrf == "" {
+		csrf = a.csrfToken(c)
+	}
 	switch in := in.(type) {
 	case *nameInput:
 		form := &views.NameForm{

@@ -15,7 +15,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
 
 	"github.com/customerdesk/desk/apptivo"
 	"github.com/customerdesk/desk/auth"
@@ -87,7 +86,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.IPExtractor = clientIP(cfg.TrustedProxies)
 	warnWideProxyRanges(cfg.Logger, cfg.TrustedProxies)
 
-	app := &app{cfg: cfg, configs: newConfigCache(cfg.ConfigTTL), countries: newCountryList(),
+	app := &app{cfg: cfg, configs: newConfigCache(cfg.ConfigTTL, cfg.DB, cfg.Logger, cfg.Now), countries: newCountryList(),
 		snapshots: newSnapshots(cfg.SnapshotLife, cfg.SnapshotBytes, cfg.SnapshotBytesPerPerson, cfg.Now)}
 	e.HTTPErrorHandler = app.handleError
 	if cfg.Metrics != nil {
@@ -135,7 +134,7 @@ func New(cfg Config) (*echo.Echo, error) {
 
 	e.GET(routeHome, func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, routeCustomers) }).Name = "home"
 	e.GET(routeLogin, app.loginForm).Name = "login"
-	e.POST(routeLogin, app.login, app.loginCSRF, loginRateLimit(rate.Limit(float64(cfg.LoginPerMinute)/60), cfg.LoginPerMinute)).Name = "login.post"
+	e.POST(routeLogin, app.login, app.loginCSRF, app.signInLimit).Name = "login.post"
 	e.POST(routeLogout, app.logout, app.csrf).Name = "logout"
 
 	signedIn := e.Group("", app.requireUser)

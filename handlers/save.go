@@ -23,6 +23,9 @@ const (
 	outcomeUnchanged                // nothing to send
 	outcomeSaved
 	outcomeUnrecorded // saved in Apptivo, but the history could not be written
+	// outcomeNoDatabase: the database could not be reached, or the save
+	// lost its lock with its connection, before anything was sent.
+	outcomeNoDatabase
 	// outcomeUndoneAlready: an undo found, under the lock, that the change
 	// was undone meanwhile; nothing was sent.
 	outcomeUndoneAlready
@@ -94,12 +97,21 @@ func (a *app) save(ctx context.Context, client *apptivo.Client, id string, in se
 		return nil
 	})
 	if err != nil {
-		if !errors.Is(err, store.ErrBusy) && ctx.Err() == nil {
-			a.cfg.Logger.Error("save lock", "request_id", who.requestID, "error", err.Error())
-		}
-		return saveResult{outcome: outcomeBusy}
+		return a.lockTrouble(ctx, err, who)
 	}
 	return res
+}
+
+// lockTrouble is a save that could not have its lock: busy when another
+// save held it all the wait (or the request ended meanwhile), the database
+// out of reach otherwise — a lost database is no reason to ask the person
+// to wait for a colleague.
+func (a *app) lockTrouble(ctx context.Context, err error, who actor) saveResult {
+	if errors.Is(err, store.ErrBusy) || ctx.Err() != nil {
+		return saveResult{outcome: outcomeBusy}
+	}
+	a.cfg.Logger.Error("save lock", "request_id", who.requestID, "error", err.Error())
+	return saveResult{outcome: outcomeNoDatabase, err: err}
 }
 
 func (a *app) saveLocked(ctx context.Context, client *apptivo.Client, id string, in sectionInput, r rules, who actor, h store.Held) saveResult {
@@ -138,8 +150,15 @@ type change struct {
 
 // send sends the update and records it in the history, in the same held
 // lock (with PostgreSQL, the same transaction): nobody is told "Saved" for
-// a change the history does not hold.
+// a change the history does not hold. Right before the update it makes sure
+// the lock is still held — with PostgreSQL it can go with its connection,
+// and another desk may then have saved over the fresh read — and sends
+// nothing otherwise.
 func (a *app) send(ctx context.Context, client *apptivo.Client, fresh *apptivo.Customer, plan *apptivo.Plan, who actor, h store.Held, c change) saveResult {
+	if err := h.Confirm(ctx); err != nil {
+		a.cfg.Logger.Error("save lock lost before the update: nothing sent", "request_id", who.requestID, "customer_id", fresh.ID(), "error", err.Error())
+		return saveResult{outcome: outcomeNoDatabase, err: err}
+	}
 	updated, err := client.UpdateCustomer(ctx, plan.Update)
 	entry := store.Change{
 		At: a.cfg.Now(), Email: who.email, KeyPrint: who.keyPrint, CustomerID: fresh.ID(), CustomerName: fresh.Name(),

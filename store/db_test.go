@@ -81,6 +81,9 @@ func testDB(t *testing.T, b backend) {
 	t.Run("sessions", func(t *testing.T) { testSessions(t, b) })
 	t.Run("history", func(t *testing.T) { testHistory(t, b) })
 	t.Run("locks", func(t *testing.T) { testLocks(t, b) })
+	t.Run("confirm", func(t *testing.T) { testConfirm(t, b) })
+	t.Run("sign-ins", func(t *testing.T) { testSignIns(t, b) })
+	t.Run("type lists", func(t *testing.T) { testTypeLists(t, b) })
 	t.Run("concurrency", func(t *testing.T) { testConcurrency(t, b) })
 	t.Run("migrations", func(t *testing.T) { testMigrations(t, b) })
 	t.Run("pools", func(t *testing.T) { testPools(t, b) })
@@ -702,6 +705,26 @@ func testLocks(t *testing.T, b backend) {
 			t.Errorf("%d changes, want 1", len(got))
 		}
 	})
+}
+
+// testConfirm: a held lock confirms it is held, for any key, and a Held
+// kept past its WithLock confirms nothing.
+func testConfirm(t *testing.T, b backend) {
+	ctx := context.Background()
+	db := b.openFresh(t, nil)
+	var kept Held
+	for _, key := range []string{"save:1000001:name", "save:1000001:contact", "k", "save:2000013:name"} {
+		err := db.WithLock(ctx, key, time.Second, func(h Held) error {
+			kept = h
+			return h.Confirm(ctx)
+		})
+		if err != nil {
+			t.Errorf("%s: Confirm under the lock: %v", key, err)
+		}
+	}
+	if err := kept.Confirm(ctx); err == nil {
+		t.Error("Confirm succeeded after the lock was released")
+	}
 }
 
 // testConcurrency has many goroutines use one database at once, as many

@@ -20,12 +20,30 @@ const changeColumns = `id, at, email, key_print, customer_id, customer_name, sec
 // by id is its order by time and a date range is a range of ids (see
 // Changes). Desks' clocks differ by a little and two saves can reach the
 // database in another order than they read their clocks; the entry is then
-// dated when the history took it, a few milliseconds later. greatest is the
-// backend's two-argument maximum: max in SQLite, GREATEST in PostgreSQL.
-func appendChange(greatest string) string {
+// dated when the history took it, a few milliseconds later. at is the SQL of
+// the change's own time, given the bound At (see sqliteAt and pgAt).
+func appendChange(at string) string {
 	return `INSERT INTO changes (at, email, key_print, customer_id, customer_name, sections, diff, outcome, reason, request_id, undo_of, resolution)
-		VALUES (` + greatest + `(?, coalesce((SELECT max(at) FROM changes), 0)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+		VALUES (` + at + `, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 }
+
+// latestAt is the newest time the history holds (0 when empty).
+const latestAt = `coalesce((SELECT max(at) FROM changes), 0)`
+
+// sqliteAt is a change's time in SQLite: At, or the newest held if later.
+// One desk writes the file, so its clock is the only one.
+const sqliteAt = `max(?, ` + latestAt + `)`
+
+// pgAt is a change's time in PostgreSQL, which several desks share: At,
+// but never later than the database server's clock — one desk whose clock
+// runs ahead would otherwise date every desk's next changes ahead too, for
+// good, since a time never goes down as ids go up — or the newest held if
+// later.
+const pgAt = `GREATEST(LEAST(?, ` + pgNowMS + `), ` + latestAt + `)`
+
+// pgNowMS is the database server's clock, as the store keeps times (Unix
+// milliseconds).
+const pgNowMS = `floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint`
 
 // appendArgs checks c and returns the arguments of appendChange; a zero At
 // means now.

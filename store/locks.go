@@ -76,13 +76,15 @@ func (k *keyedLocks) acquire(ctx context.Context, key string, wait time.Duration
 // errLockReleased is returned by a Held used after its WithLock returned.
 var errLockReleased = errors.New("store: the save lock was already released")
 
-// heldLock is the Held of an in-process lock: AddChange writes through add
-// until end, which waits for a write in flight, so the lock is never
-// released before the change of the save it guards is recorded.
+// heldLock is a Held: AddChange writes through add and Confirm asks
+// confirm until end, which waits for a write or a check in flight, so the
+// lock is never released before the change of the save it guards is
+// recorded.
 type heldLock struct {
-	mu    sync.Mutex
-	ended bool
-	add   func(context.Context, Change) (int64, error)
+	mu      sync.Mutex
+	ended   bool
+	add     func(context.Context, Change) (int64, error)
+	confirm func(context.Context) error // nil: held for as long as the process runs (in-process locks)
 }
 
 func (h *heldLock) AddChange(ctx context.Context, c Change) (int64, error) {
@@ -91,11 +93,37 @@ func (h *heldLock) AddChange(ctx context.Context, c Change) (int64, error) {
 	if h.ended {
 		return 0, errLockReleased
 	}
-	return h.add(context.WithoutCancel(ctx), c)
+	ctx, cancel := withoutCancel(ctx)
+	defer cancel()
+	return h.add(ctx, c)
+}
+
+func (h *heldLock) Confirm(ctx context.Context) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.ended:
+		return errLockReleased
+	case h.confirm == nil:
+		return nil
+	}
+	return h.confirm(ctx)
 }
 
 func (h *heldLock) end() {
 	h.mu.Lock()
 	h.ended = true
 	h.mu.Unlock()
+}
+
+// withoutCancel is ctx without its cancellation but with its deadline: what
+// Apptivo did is recorded even when the browser has gone, yet a write that
+// cannot be made in the time the caller gave it fails rather than hangs,
+// holding its lock.
+func withoutCancel(ctx context.Context) (context.Context, context.CancelFunc) {
+	kept := context.WithoutCancel(ctx)
+	if deadline, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(kept, deadline)
+	}
+	return kept, func() {}
 }

@@ -39,7 +39,27 @@ const (
 	// unlockTimeout bounds letting go of a save lock; past it the connection
 	// is closed, which lets go of the lock too.
 	unlockTimeout = 5 * time.Second
+	// confirmTimeout bounds making sure a save lock is still held.
+	confirmTimeout = 5 * time.Second
 )
+
+// keepAlive is the TCP keep-alive of the desk's end of its connections.
+var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 15 * time.Second, Interval: 5 * time.Second, Count: 3}
+
+// sessionParams are set on every connection unless DATABASE_URL sets them.
+// The server's end of a connection gives up on a desk that is gone (and so
+// lets go of its save locks and its transaction) as fast as the desk's end
+// gives up on the server. idle_session_timeout would end a session holding
+// a save lock while Apptivo answers (the session is idle then): the pool
+// closes idle connections itself.
+var sessionParams = map[string]string{
+	"application_name":        "customer desk",
+	"tcp_keepalives_idle":     "15",
+	"tcp_keepalives_interval": "5",
+	"tcp_keepalives_count":    "3",
+	"tcp_user_timeout":        "30000", // ms of data unacknowledged
+	"idle_session_timeout":    "0",
+}
 
 // PostgresOptions configures OpenPostgres. Zero values mean the defaults.
 type PostgresOptions struct {
@@ -102,9 +122,16 @@ func OpenPostgres(ctx context.Context, databaseURL string, opts PostgresOptions)
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
-	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
-		cfg.ConnConfig.RuntimeParams["application_name"] = "customer desk"
+	for param, value := range sessionParams {
+		if _, ok := cfg.ConnConfig.RuntimeParams[param]; !ok {
+			cfg.ConnConfig.RuntimeParams[param] = value
+		}
 	}
+	// A connection whose other end is gone (a failover, a network cut) is
+	// found out within about half a minute, not TCP's two hours: a save
+	// lock's connection, above all, must not seem alive when it is not.
+	dialer := &net.Dialer{Timeout: cfg.ConnConfig.ConnectTimeout, KeepAliveConfig: keepAlive}
+	cfg.ConnConfig.DialFunc = dialer.DialContext
 	// A request that ends while waiting for a lock (or anything else) asks
 	// the server to stop at once, rather than only closing its end: a
 	// waiting backend would otherwise still take the lock, briefly.
@@ -120,7 +147,7 @@ func OpenPostgres(ctx context.Context, databaseURL string, opts PostgresOptions)
 	if err != nil {
 		return nil, fmt.Errorf("store: opening %s: %s", name, Redact(err.Error(), databaseURL))
 	}
-	p := &Postgres{sqlStore: sqlStore{r: pgDB{pool}, w: pgDB{pool}, now: opts.Now}, pool: pool,
+	p := &Postgres{sqlStore: sqlStore{r: pgDB{pool}, w: pgDB{pool}, now: opts.Now, dialect: pgDialect}, pool: pool,
 		saves: make(chan struct{}, saves), name: name}
 	if err := p.migrate(ctx, opts.Logger); err != nil {
 		pool.Close()
@@ -218,7 +245,7 @@ func (p *Postgres) Close() error {
 }
 
 // pgAppendChange is appendChange in PostgreSQL's spelling.
-var pgAppendChange = numbered(appendChange("GREATEST"))
+var pgAppendChange = numbered(appendChange(pgAt))
 
 // appendKey is the advisory lock that makes appends to the history take
 // turns across every desk (see appendTo).
@@ -306,7 +333,10 @@ func (p *Postgres) WithLock(ctx context.Context, key string, wait time.Duration,
 		}
 		return fmt.Errorf("store: taking a save lock on %s: %w", p.name, err)
 	}
-	h := &heldLock{add: func(ctx context.Context, c Change) (int64, error) { return p.appendTo(ctx, conn, c) }}
+	h := &heldLock{
+		add:     func(ctx context.Context, c Change) (int64, error) { return p.appendTo(ctx, conn, c) },
+		confirm: func(ctx context.Context) error { return p.confirm(ctx, conn, id) },
+	}
 	defer func() {
 		h.end() // waits for a change being recorded
 		p.unlock(conn, id)
@@ -361,6 +391,28 @@ func (p *Postgres) lock(ctx context.Context, conn *pgxpool.Conn, id int64, wait 
 		return ErrBusy
 	}
 	return err
+}
+
+// confirm asks the server, on conn, whether its session holds lock id. A
+// session-level advisory lock is let go of only by an unlock or by the end
+// of its session, and the end of a session takes its connection with it:
+// an answer on conn that the lock is among its session's means nobody else
+// can have it. The round trip takes at most confirmTimeout.
+func (p *Postgres) confirm(ctx context.Context, conn *pgxpool.Conn, id int64) error {
+	ctx, cancel := context.WithTimeout(ctx, confirmTimeout)
+	defer cancel()
+	// A bigint advisory key is shown in pg_locks as its high and low 32 bits.
+	high, low := int64(uint64(id)>>32), int64(uint64(id)&0xffffffff)
+	var held bool
+	err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+		AND granted AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 1)`, high, low).Scan(&held)
+	switch {
+	case err != nil:
+		return fmt.Errorf("store: confirming a save lock on %s: %w", p.name, err)
+	case !held:
+		return fmt.Errorf("store: the save lock on %s is no longer held", p.name)
+	}
+	return nil
 }
 
 // unlock lets go of lock id and gives conn back to the pool; if letting go

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -217,6 +218,41 @@ func TestPostgresLocksAcrossPools(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// A save lock is a server session's: when the session ends under the desk
+// (here pg_terminate_backend, as a failover or a network cut would end it),
+// another desk can take the lock, and Confirm says the lock is gone before
+// the save sends anything on the strength of it.
+func TestPostgresConfirmFindsALostLock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	addr := pgtest.NewDatabase(t)
+	a, b := openPostgres(t, addr), openPostgres(t, addr)
+	raw := postgresBackend(t).raw(t, addr)
+	err := a.WithLock(ctx, "save:1001:name", time.Second, func(h Held) error {
+		if err := h.Confirm(ctx); err != nil {
+			return fmt.Errorf("confirm while held: %w", err)
+		}
+		var ended int
+		if err := raw.QueryRow(`SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+			WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database() AND l.pid <> pg_backend_pid()`).Scan(&ended); err != nil || ended != 1 {
+			return fmt.Errorf("ending the session holding the lock: %d, %v", ended, err)
+		}
+		if err := b.WithLock(ctx, "save:1001:name", time.Second, func(Held) error { return nil }); err != nil {
+			return fmt.Errorf("the other desk, once the session ended: %w", err)
+		}
+		if err := h.Confirm(ctx); err == nil {
+			return errors.New("Confirm says the lock is held after its session ended")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := advisoryLocks(t, addr); n != 0 {
+		t.Errorf("%d advisory locks still held", n)
+	}
 }
 
 // The database going away mid-run: calls fail with an error rather than

@@ -107,3 +107,16 @@ func (s *sqlStore) SweepSessions(ctx context.Context, now time.Time) (int, error
 	}
 	return n, nil
 }
+
+// SweepExpired implements DB.
+func (s *sqlStore) SweepExpired(ctx context.Context, now time.Time) (int, error) {
+	signIns, err := s.sweepSignIns(ctx, now)
+	if err != nil {
+		return 0, fmt.Errorf("store: sweeping sign-in allowances: %w", err)
+	}
+	lists, err := s.w.exec(ctx, `DELETE FROM type_lists WHERE expires <= ?`, ms(now))
+	if err != nil {
+		return signIns, fmt.Errorf("store: sweeping type lists: %w", err)
+	}
+	return signIns + lists, nil
+}

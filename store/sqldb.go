@@ -34,11 +34,36 @@ type rows interface {
 	Close()
 }
 
-// sqlStore is Sessions and History (all but appending a change) over reads
-// on r and writes on w; with PostgreSQL both are the one pool.
+// sqlStore is Sessions, History (all but appending a change) and
+// SignInLimits over reads on r and writes on w; with PostgreSQL both are the
+// one pool.
 type sqlStore struct {
-	r, w sqlDB
-	now  func() time.Time
+	r, w    sqlDB
+	now     func() time.Time
+	dialect dialect
+}
+
+// dialect is what the backends spell differently in the statements they
+// share.
+type dialect struct {
+	greatest string // the two-argument maximum
+	// clock is the SQL of the time that short-lived rows (sign-in
+	// allowances) go by, in Unix ms: "?" for the desk's own (see withClock),
+	// else the database server's.
+	clock string
+}
+
+var (
+	sqliteDialect = dialect{greatest: "max", clock: "?"}          // one desk, one clock
+	pgDialect     = dialect{greatest: "GREATEST", clock: pgNowMS} // several desks: the server's
+)
+
+// withClock is args behind the argument of dialect.clock, if it takes one.
+func (s *sqlStore) withClock(now time.Time, args ...any) []any {
+	if s.dialect.clock == "?" {
+		return append([]any{ms(now)}, args...)
+	}
+	return args
 }
 
 // stdDB is a database/sql pool as an sqlDB. Its statements are prepared

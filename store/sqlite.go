@@ -139,7 +139,7 @@ func openSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLite, 
 	}
 	r.SetMaxOpenConns(opts.Readers)
 	r.SetMaxIdleConns(opts.Readers)
-	s := &SQLite{sqlStore: sqlStore{r: newStdDB(r), w: newStdDB(w), now: opts.Now}, w: w, r: r}
+	s := &SQLite{sqlStore: sqlStore{r: newStdDB(r), w: newStdDB(w), now: opts.Now, dialect: sqliteDialect}, w: w, r: r}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
@@ -209,7 +209,7 @@ func (s *SQLite) AddChange(ctx context.Context, c Change) (int64, error) {
 		return 0, err
 	}
 	var id int64
-	if err := s.w.QueryRowContext(ctx, appendChange("max"), args...).Scan(&id); err != nil {
+	if err := s.w.QueryRowContext(ctx, appendChange(sqliteAt), args...).Scan(&id); err != nil {
 		return 0, fmt.Errorf("store: adding a change: %w", err)
 	}
 	return id, nil

@@ -1,6 +1,7 @@
 // Package store is the desk's memory: sessions that survive a restart, the
-// change history, and the lock that serialises "fresh read → conflict check
-// → update" of one customer section. One SQLite file in DATA_DIR by default
+// change history, the lock that serialises "fresh read → conflict check →
+// update" of one customer section, the sign-in limit's counts, and each key
+// pair's Apptivo type lists. One SQLite file in DATA_DIR by default
 // (SQLite), PostgreSQL when several desks share it; both behind DB, with the
 // same schema shape, migrated by goose from SQL files embedded here.
 package store
@@ -149,7 +150,10 @@ type History interface {
 	// AddChange appends c and returns its ID (increasing, never reused),
 	// once the entry is durable. A zero At means now; an At earlier than the
 	// newest entry's is recorded as that entry's, so that the order by ID is
-	// the order by time (desks' clocks differ by a little).
+	// the order by time (desks' clocks differ by a little). With PostgreSQL
+	// an At ahead of the database server's clock is recorded as the
+	// server's time: a desk whose clock runs fast cannot date other desks'
+	// changes ahead.
 	AddChange(ctx context.Context, c Change) (int64, error)
 	Change(ctx context.Context, id int64) (Change, error) // ErrNotFound
 	Changes(ctx context.Context, q Query) ([]Change, error)
@@ -168,9 +172,18 @@ type Held interface {
 	// on the connection that holds it), so the history entry of a save is
 	// written in the same step that reports the outcome: when it returns
 	// nil the entry is committed, and a save may be reported as saved. It
-	// is not given up when ctx is cancelled: what Apptivo did is recorded
-	// even when the browser has gone. After WithLock returns it fails.
+	// is not given up when ctx is cancelled — what Apptivo did is recorded
+	// even when the browser has gone — but it is when ctx's deadline
+	// passes. After WithLock returns it fails.
 	AddChange(ctx context.Context, c Change) (int64, error)
+	// Confirm makes sure the lock is still held, and fails otherwise: call
+	// it right before doing what the lock guards (sending an update). With
+	// PostgreSQL the lock belongs to a server session, which can end under
+	// the desk (a failover, pg_terminate_backend, a network cut), letting
+	// another desk take the lock; Confirm asks the server, on the lock's own
+	// connection, whether that session still holds it. An in-process lock
+	// is held until WithLock returns.
+	Confirm(ctx context.Context) error
 }
 
 // Locks serialise saves of one customer section across everyone (and, with
@@ -188,6 +201,13 @@ type DB interface {
 	Sessions
 	History
 	Locks
+	SignInLimits
+	TypeLists
+	// SweepExpired deletes what is kept only for a while and is past it:
+	// the sign-in allowances that are whole again (by the database
+	// server's clock with PostgreSQL, by now with SQLite) and the type
+	// lists expired by now. It returns how many rows went.
+	SweepExpired(ctx context.Context, now time.Time) (int, error)
 	// Ping reports whether the database answers (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error
