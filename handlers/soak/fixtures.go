@@ -65,7 +65,7 @@ var Faults = []apptivotest.Failure{
 	{Mode: apptivotest.FailHangAfter, Action: "update", Chance: 0.04}, // times out, applied
 	{Mode: apptivotest.FailOddAnswer, Action: "update", Chance: 0.04, Body: `{"status":"OK"}`},
 	{Mode: apptivotest.FailRateLimited, Action: "update", Chance: 0.03},
-	{Mode: apptivotest.FailStatusFailure, Action: "update", Chance: 0.03, Reason: "Value rejected by a workflow rule"},
+	{Mode: apptivotest.FailStatusFailure, Action: "update", Chance: 0.06, Reason: "Value rejected by a workflow rule"}, // often enough that every run has refusals
 }
 
 // Report prints the counts (t.Logf) and fails t unless the run made 200
