@@ -15,7 +15,7 @@ import (
 // The desk's own cost on top of Apptivo: a customer page (session, one
 // Apptivo read, render) against the bare Apptivo read it wraps, both over
 // loopback in the same run, neither compressed. Measured ≈2.8x on the
-// 2-core build machine (1.7x before the page grew its history and meta line).
+// 2-core build machine.
 const maxPageOverheadRatio = 3.0
 
 func BenchmarkCustomerPageVsBareRead(b *testing.B) {
