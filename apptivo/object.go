@@ -356,9 +356,17 @@ func unquote(raw []byte) (string, error) {
 // MarshalJSON writes the members in their original order with their original
 // bytes; only members set since the object was read are written anew.
 func (o Object) MarshalJSON() ([]byte, error) {
+	// Room for exactly what is written back as received; members set anew
+	// may need a little more (escapes in a key).
 	n := 2
 	for _, m := range o.members {
-		n += len(m.lead) + len(m.value) + len(m.key) + 4
+		n += len(m.lead) + len(m.value)
+		if len(m.value) == 0 {
+			n += len("null")
+		}
+		if m.lead == nil {
+			n += len(m.key) + 4 // a comma, quotes and a colon
+		}
 	}
 	b := make([]byte, 0, n+len(o.tail))
 	b = append(b, '{')
