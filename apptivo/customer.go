@@ -305,10 +305,6 @@ func (c *Customer) Fingerprint(sections ...Section) string {
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
-// FingerprintOf is the fingerprint a section holding values has (as
-// Customer.Fingerprint would give it).
-func FingerprintOf(s Section, values [][]string) string { return fingerprintOf(s, values) }
-
 // fingerprintOf is the fingerprint of one section holding values.
 func fingerprintOf(s Section, values [][]string) string {
 	h := sha256.New()

@@ -99,9 +99,6 @@ var listKinds = [...]*ListKind{
 	},
 }
 
-// ListKinds returns the descriptors of the list sections, in reference order.
-func ListKinds() []*ListKind { return listKinds[:] }
-
 // ListKindOf returns the descriptor of a list section, or nil for the name.
 func ListKindOf(s Section) *ListKind { return kindOf(s) }
 
@@ -114,15 +111,6 @@ func kindOf(s Section) *ListKind {
 	return nil
 }
 
-// FieldIndex returns the position of the field stored under key, or -1.
-func (k *ListKind) FieldIndex(key string) int {
-	for i, f := range k.Fields {
-		if f.Key == key {
-			return i
-		}
-	}
-	return -1
-}
 
 // Blank reports whether a row's content fields are all empty: a new row
 // like that is left out, never added as an empty entry.
@@ -186,9 +174,6 @@ type Update struct {
 	Sections   []Section // the changed sections, in the reference's order
 }
 
-// Has reports whether the update touches the section.
-func (u *Update) Has(s Section) bool { return slices.Contains(u.Sections, s) }
-
 // Params splits the call's parameters as Apptivo's own clients do: the
 // selectors and flags in the query string, the data in the form body.
 // Credentials are added by the client, never here.
@@ -250,26 +235,31 @@ type Plan struct {
 func (p *Plan) Unlike(c *Customer) []Section {
 	var out []Section
 	for _, sc := range p.Changes {
-		after := make([][]string, len(sc.After))
-		for i, v := range sc.After {
-			after[i] = v.Values
-		}
-		if fingerprintOf(sc.Section, after) != c.Fingerprint(sc.Section) {
+		if sc.AfterPrint() != c.Fingerprint(sc.Section) {
 			out = append(out, sc.Section)
 		}
 	}
 	return out
 }
 
+// AfterPrint is the fingerprint of what the change left in its section (as
+// Customer.Fingerprint would give it for a record holding that).
+func (sc SectionChange) AfterPrint() string {
+	after := make([][]string, len(sc.After))
+	for i, v := range sc.After {
+		after[i] = v.Values
+	}
+	return fingerprintOf(sc.Section, after)
+}
+
 // AsHeld returns the plan's changes with the After of each section that c
 // (the record Apptivo answered the update with) holds otherwise than
-// written (see Unlike) as c holds it: the history then says what Apptivo
+// written (unlike: see Unlike) as c holds it: the history then says what Apptivo
 // stored, and undoing it right away finds the section as the change left
 // it. Each After entry keeps its From when the section holds as many
 // entries as were written; otherwise they count as new.
-func (p *Plan) AsHeld(c *Customer) []SectionChange {
+func (p *Plan) AsHeld(c *Customer, unlike []Section) []SectionChange {
 	out := slices.Clone(p.Changes)
-	unlike := p.Unlike(c)
 	for i, sc := range out {
 		if !slices.Contains(unlike, sc.Section) {
 			continue

@@ -795,7 +795,8 @@ func TestAsHeldIsWhatTheAnswerHolds(t *testing.T) {
 	}
 	answer := p.Update.Data.Clone()
 	_ = answer.Set("customerName", "APPTIVO HOLDINGS")
-	held := p.AsHeld(customerOf(answer))
+	stored := customerOf(answer)
+	held := p.AsHeld(stored, p.Unlike(stored))
 	if len(held) != 2 || held[0].After[0].Values[0] != "APPTIVO HOLDINGS" || !reflect.DeepEqual(held[1], p.Changes[1]) {
 		t.Errorf("held %+v", held)
 	}

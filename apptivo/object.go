@@ -523,15 +523,8 @@ func rawText(raw json.RawMessage) string {
 	}
 	switch raw[0] {
 	case '"':
-		// Most values have no escapes: their text is their bytes.
-		if len(raw) >= 2 && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
-			return string(raw[1 : len(raw)-1])
-		}
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			return s
-		}
-		return ""
+		text, _ := unquote(raw)
+		return text
 	case '{', '[', 'n':
 		return ""
 	default:

@@ -1,7 +1,7 @@
 package apptivo
 
-// Review 7 of "Hold the line": unit-level findings. Each test names what
-// must hold and, at the time of writing, FAILS.
+// Review 7 of "Hold the line": unit-level findings, each a test of what
+// must hold (they failed when written, and pass since the fixes).
 
 import (
 	"strings"

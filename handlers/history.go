@@ -90,6 +90,12 @@ func (a *app) entries(ctx context.Context, changes []store.Change, csrf string) 
 		ids[i] = ch.ID
 	}
 	undone, _ := a.cfg.DB.UndoneBy(ctx, ids)
+	// Undos and redos mostly point at changes on the same page: those are
+	// looked up here, the rest in the store once each.
+	known := make(map[int64]store.Change, len(changes))
+	for _, ch := range changes {
+		known[ch.ID] = ch
+	}
 	now := a.cfg.Now()
 	out := make([]views.HistoryEntry, len(changes))
 	for i, ch := range changes {
@@ -99,7 +105,7 @@ func (a *app) entries(ctx context.Context, changes []store.Change, csrf string) 
 			e.Customer = "Customer " + ch.CustomerID
 		}
 		what := sectionsWords(ch.Sections)
-		redo := a.isRedo(ctx, ch)
+		redo := a.isRedo(ctx, ch, known)
 		switch {
 		case ch.Outcome == store.Kept:
 			e.Summary = "chose a colleague's version of " + what
@@ -125,7 +131,7 @@ func (a *app) entries(ctx context.Context, changes []store.Change, csrf string) 
 			e.Lines = append([]views.ChangeLine{{Text: "Their change, not saved:"}}, e.Lines...)
 		}
 		if by, ok := undone[ch.ID]; ok {
-			if u, err := a.cfg.DB.Change(ctx, by); err == nil {
+			if u, err := a.change(ctx, by, known); err == nil {
 				e.UndoneBy = "Undone by " + u.Email + ", " + ago(u.At, now) + "."
 			}
 		} else if ch.Outcome == store.Saved && csrf != "" {
@@ -146,12 +152,13 @@ const maxUndoChain = 1000
 // link of a chain of undos (change ← undo ← redo ← undo …), counted down
 // its UndoOf links. Undoing ch takes the change out again (an undo), as
 // undoing the change itself does; undoing an undo is a redo. A chain whose
-// older links were pruned is counted as far as it goes.
-func (a *app) isRedo(ctx context.Context, ch store.Change) bool {
+// older links were pruned is counted as far as it goes. known holds changes
+// already read (nil for none); what is read here is added to it.
+func (a *app) isRedo(ctx context.Context, ch store.Change, known map[int64]store.Change) bool {
 	depth := 0
 	for cur := ch; cur.UndoOf != 0 && cur.UndoOf < cur.ID && depth < maxUndoChain; {
 		depth++
-		older, err := a.cfg.DB.Change(ctx, cur.UndoOf)
+		older, err := a.change(ctx, cur.UndoOf, known)
 		if err != nil {
 			break
 		}
@@ -160,9 +167,21 @@ func (a *app) isRedo(ctx context.Context, ch store.Change) bool {
 	return depth > 0 && depth%2 == 0
 }
 
+// change is the change id, from known when it is there (known may be nil).
+func (a *app) change(ctx context.Context, id int64, known map[int64]store.Change) (store.Change, error) {
+	if ch, ok := known[id]; ok {
+		return ch, nil
+	}
+	ch, err := a.cfg.DB.Change(ctx, id)
+	if err == nil && known != nil {
+		known[id] = ch
+	}
+	return ch, err
+}
+
 // history is a page of a customer's history, older than before (0: newest).
 func (a *app) history(ctx context.Context, id string, before int64, csrf string) views.History {
-	v := views.History{CustomerID: id, URL: historyURL(id, before), Loaded: true, CSRFToken: csrf}
+	v := views.History{URL: historyURL(id, before), Loaded: true, CSRFToken: csrf}
 	changes, err := a.cfg.DB.Changes(ctx, store.Query{CustomerID: id, Before: before, Limit: historyPageSize + 1})
 	if err != nil {
 		a.cfg.Logger.Error("reading the history", "customer_id", id, "error", err.Error())
@@ -256,7 +275,7 @@ func (a *app) undo(c echo.Context) error {
 	if undoneAlready() {
 		return a.undoAnswer(c, id, k, http.StatusConflict, "This change was undone already.", nil)
 	}
-	redo := ch.UndoOf != 0 && !a.isRedo(ctx, ch) // undoing an undo
+	redo := ch.UndoOf != 0 && !a.isRedo(ctx, ch, nil) // undoing an undo
 	anyway := c.FormValue("anyway")
 	who := actorOf(c)
 	client := clientOf(c)
@@ -385,7 +404,7 @@ func (a *app) undoConflict(c echo.Context, id string, changeID int64, conflict *
 func afterFingerprint(scs []apptivo.SectionChange) string {
 	parts := make([]string, len(scs))
 	for i, sc := range scs {
-		parts[i] = apptivo.FingerprintOf(sc.Section, valuesOnly(sc.After))
+		parts[i] = sc.AfterPrint()
 	}
 	return strings.Join(parts, ".")
 }
@@ -397,14 +416,6 @@ func undoFingerprint(fresh *apptivo.Customer, scs []apptivo.SectionChange) strin
 		parts[i] = fresh.Fingerprint(sc.Section)
 	}
 	return strings.Join(parts, ".")
-}
-
-func valuesOnly(vs []apptivo.Values) [][]string {
-	out := make([][]string, len(vs))
-	for i, v := range vs {
-		out[i] = v.Values
-	}
-	return out
 }
 
 // undoEdit writes back what a change replaced. When the sections still hold

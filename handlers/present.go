@@ -163,7 +163,7 @@ func (a *app) place(c echo.Context, v *views.Customer, id string, in sectionInpu
 	switch in := in.(type) {
 	case *nameInput:
 		form := &views.NameForm{
-			Resolving: in.Resolving, CustomerID: id, Links: sectionLinks(id, cardName, versionOf(in.Fingerprint)), CSRFToken: csrf, Preview: changeLines(in.preview(rules{})), Fingerprint: in.Fingerprint, Name: in.Name, Original: in.Original,
+			Resolving: in.Resolving, Links: sectionLinks(id, cardName, versionOf(in.Fingerprint)), CSRFToken: csrf, Preview: changeLines(in.preview(rules{})), Fingerprint: in.Fingerprint, Name: in.Name, Original: in.Original,
 			Errors: st.Errors, ErrorLinks: errorLinks(st.Errors), Problem: st.Problem, Restored: st.Restored,
 		}
 		if fresh := st.Conflict; fresh != nil {
@@ -173,7 +173,7 @@ func (a *app) place(c echo.Context, v *views.Customer, id string, in sectionInpu
 	case *contactInput:
 		r := a.rulesFor(c)
 		form := &views.ContactForm{
-			Resolving: in.Resolving, CustomerID: id, Links: sectionLinks(id, cardContact, versionOf(in.Fingerprint)), CSRFToken: csrf, Preview: changeLines(in.preview(r)), Fingerprint: in.Fingerprint,
+			Resolving: in.Resolving, Links: sectionLinks(id, cardContact, versionOf(in.Fingerprint)), CSRFToken: csrf, Preview: changeLines(in.preview(r)), Fingerprint: in.Fingerprint,
 			Errors: st.Errors, ErrorLinks: errorLinks(st.Errors), Problem: st.Problem, Restored: st.Restored, Focus: st.Focus,
 		}
 		for _, l := range in.Lists {
@@ -223,7 +223,7 @@ func (a *app) saved(c echo.Context, k card, cust *apptivo.Customer, notice strin
 func (a *app) pageVM(ctx context.Context, c *apptivo.Customer) views.Customer {
 	v := customerVM(c)
 	a.deskMeta(ctx, &v.Meta)
-	v.History = views.History{CustomerID: c.ID(), URL: historyURL(c.ID(), 0)}
+	v.History = views.History{URL: historyURL(c.ID(), 0)}
 	return v
 }
 

@@ -187,8 +187,9 @@ func (a *app) send(ctx context.Context, client *apptivo.Client, fresh *apptivo.C
 		}
 		entry.CustomerName = updated.Name()
 		// What Apptivo stored, where it stored it otherwise than sent.
-		entry.Diff, _ = json.Marshal(plan.AsHeld(updated))
-		res = saveResult{outcome: outcomeSaved, fresh: updated, plan: plan, unlike: plan.Unlike(updated)}
+		unlike := plan.Unlike(updated)
+		entry.Diff, _ = json.Marshal(plan.AsHeld(updated, unlike))
+		res = saveResult{outcome: outcomeSaved, fresh: updated, plan: plan, unlike: unlike}
 	}
 	// The history is written even when the request's time ran out: the
 	// update reached Apptivo either way.

@@ -334,7 +334,7 @@ func historyEntry(e HistoryEntry, csrf string, withCustomer bool) templ.Componen
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if e.Open || e.Conflict != nil {
+		if e.Conflict != nil {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, " open")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

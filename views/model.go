@@ -116,7 +116,6 @@ type NameSection struct {
 // NameForm is the name editor.
 type NameForm struct {
 	Resolving   bool // a conflict view's form: its save resolves the conflict
-	CustomerID  string
 	Links       SectionLinks
 	CSRFToken   string
 	Fingerprint string
@@ -176,7 +175,6 @@ type ReadItem struct {
 // ContactForm is the contact details editor.
 type ContactForm struct {
 	Resolving   bool
-	CustomerID  string
 	Links       SectionLinks
 	CSRFToken   string
 	Fingerprint string
@@ -239,15 +237,14 @@ type ErrorPage struct {
 // Unloaded, it is a placeholder that loads itself after the page (htmx) or
 // a link to it (without JavaScript).
 type History struct {
-	CustomerID string
-	URL        string // this page of the history
-	Loaded     bool
-	Entries    []HistoryEntry
-	OlderURL   string // the next page of older changes; "" on the last
-	NewerURL   string // back to the newest; "" on the first page
-	Notice     string // "Undone.", after an undo in place
-	Error      string
-	CSRFToken  string
+	URL       string // this page of the history
+	Loaded    bool
+	Entries   []HistoryEntry
+	OlderURL  string // the next page of older changes; "" on the last
+	NewerURL  string // back to the newest; "" on the first page
+	Notice    string // "Undone.", after an undo in place
+	Error     string
+	CSRFToken string
 }
 
 // HistoryEntry is one change: who did what when, and what became of it.
@@ -265,7 +262,6 @@ type HistoryEntry struct {
 	UndoLabel   string // "Undo", or "Redo" for an undo
 	UndoneBy    string // "Undone by sam@… 2 minutes ago"
 	Conflict    *UndoConflict
-	Open        bool // shown expanded
 }
 
 // UndoConflict is shown when the sections a change wrote changed again

@@ -3,6 +3,7 @@ package views
 import (
 	"bytes"
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -45,7 +46,7 @@ func TestPageShowsDemoBannerAndUser(t *testing.T) {
 
 func TestNameFormWiresErrorsToFields(t *testing.T) {
 	doc := render(t, NameCard(NameSection{CustomerID: "7", Form: &NameForm{
-		CustomerID: "7", Links: SectionLinks{Page: "/customers/7", Read: "/customers/7/name", Edit: "/customers/7/name/edit", Save: "/customers/7/name"}, Name: "", Errors: map[string]string{"name": "Enter the customer's name."},
+		Links: SectionLinks{Page: "/customers/7", Read: "/customers/7/name", Edit: "/customers/7/name/edit", Save: "/customers/7/name"}, Name: "", Errors: map[string]string{"name": "Enter the customer's name."},
 	}}))
 	in := doc.Find("#customerName")
 	if in.AttrOr("aria-invalid", "") != "true" || in.AttrOr("aria-describedby", "") != "customerName-error" {
@@ -68,7 +69,6 @@ func TestContactFormLabelsEveryControl(t *testing.T) {
 	}
 	text := func(name, label string) FormField { return FormField{Name: name, Label: label, Input: "text"} }
 	doc := render(t, ContactCard(ContactSection{CustomerID: "7", Form: &ContactForm{
-		CustomerID: "7",
 		Lists: []ListForm{
 			{Kind: "phone", Legend: "Phone numbers", AddLabel: "Add phone number",
 				Fields: []FormField{{Name: "number", Label: "Phone number", Input: "tel"}, typeField("Phone type", Option{"PHONE_BUSINESS", "Business"})},
@@ -114,12 +114,7 @@ func TestLiveRegionOutOfBand(t *testing.T) {
 func TestInlineFieldsShareOneLine(t *testing.T) {
 	got := fieldGroups([]FormField{{Name: "a"}, {Name: "b", Inline: true}, {Name: "c", Inline: true}, {Name: "d"}, {Name: "e", Inline: true}})
 	want := [][]int{{0}, {1, 2}, {3}, {4}}
-	if len(got) != len(want) {
-		t.Fatalf("%v", got)
-	}
-	for i := range want {
-		if len(got[i]) != len(want[i]) || got[i][0] != want[i][0] {
-			t.Errorf("%d: %v, want %v", i, got[i], want[i])
-		}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("groups %v, want %v", got, want)
 	}
 }

@@ -175,17 +175,7 @@ func (s *Server) Modify(id int64, by string, fn func(rec map[string]any)) error 
 	}
 	for k := range before {
 		if _, kept := m[k]; !kept {
-			// A member deleted: the bytes can't be spliced, so write anew.
-			r, err := newRecord(m)
-			if err != nil {
-				return fmt.Errorf("apptivotest: Modify: %w", err)
-			}
-			s.stamp(r.m, by)
-			if r, err = newRecord(r.m); err != nil {
-				return fmt.Errorf("apptivotest: Modify: %w", err)
-			}
-			s.records[id] = r
-			return nil
+			rec.Delete(k)
 		}
 	}
 	r, err := s.restamp(rec, m, by)
