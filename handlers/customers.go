@@ -132,6 +132,10 @@ func (a *app) sectionView(k card) echo.HandlerFunc {
 		if err != nil {
 			return a.apptivoFailure(c, err)
 		}
+		if htmxOf(c.Request()).Partial() {
+			// The card alone: the meta line's history lookup would be thrown away.
+			return a.customerPage(c, http.StatusOK, views.Customer{}, k.component(customerVM(cust)))
+		}
 		v := a.pageVM(c.Request().Context(), cust)
 		return a.customerPage(c, http.StatusOK, v, k.component(v))
 	}

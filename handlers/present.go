@@ -147,9 +147,12 @@ func (a *app) showForm(c echo.Context, status int, in sectionInput, st formState
 		live = append(live, views.Message{Text: "Not saved. " + st.Problem, Error: true})
 	}
 	parts := []templ.Component{in.card().component(v), views.LiveRegion(live, true)}
-	if st.Conflict != nil {
-		// The meta line should name whoever saved meanwhile.
-		parts = append(parts, views.MetaLine(a.pageVM(c.Request().Context(), st.Conflict).Meta, true))
+	if st.Conflict != nil && htmxOf(c.Request()).Partial() {
+		// The meta line should name whoever saved meanwhile (a whole page
+		// already shows it: v is made from the same record).
+		meta := customerVM(st.Conflict).Meta
+		a.deskMeta(c.Request().Context(), &meta)
+		parts = append(parts, views.MetaLine(meta, true))
 	}
 	return a.customerPage(c, status, v, fragments(parts...), live...)
 }
