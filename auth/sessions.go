@@ -401,8 +401,10 @@ func (m *Manager) load(r *http.Request) *session {
 			return s
 		}
 		expires := m.end(rec.Created, now).Add(m.grace)
-		if err := m.store.Touch(ctx, rec.ID, now, expires); err != nil {
-			return &session{err: unavailable(err)} // nil when it was signed out meanwhile
+		if err := unavailable(m.store.Touch(ctx, rec.ID, now, expires)); errors.Is(err, ErrUnavailable) {
+			return &session{err: err}
+		} else if err != nil {
+			return &session{} // signed out, or expired, since it was loaded
 		}
 		s.rec.LastSeen, s.rec.Expires = now, expires
 		return s

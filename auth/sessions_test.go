@@ -980,3 +980,31 @@ func TestSessionTouchIsThrottled(t *testing.T) {
 		t.Fatal("still signed in after the idle timeout")
 	}
 }
+
+// goneOnTouch is a store whose sessions vanish between Load and Touch, as
+// when a sign-out on another desk lands in between.
+type goneOnTouch struct{ Store }
+
+func (goneOnTouch) Touch(context.Context, string, time.Time, time.Time) error { return ErrSessionGone }
+
+// A session signed out between its lookup and its refresh is no session:
+// not a database outage, which would answer 503 and keep people waiting.
+func TestSessionGoneMeanwhileIsNoSession(t *testing.T) {
+	store := &goneOnTouch{}
+	m, clock := newTestManager(t, func(c *Config) {
+		store.Store, _ = NewMemStore(MemStoreConfig{Now: c.Now})
+		c.Store = store
+	})
+	c := m.testClient()
+	signIn(t, m, c, testUser())
+	clock.Advance(2 * m.touchEvery()) // so the next request refreshes it
+	var unavailableErr error
+	var ok bool
+	c.do(func(w http.ResponseWriter, r *http.Request) {
+		unavailableErr = m.Unavailable(r)
+		_, ok = m.Current(r)
+	})
+	if unavailableErr != nil || ok {
+		t.Fatalf("Unavailable = %v, signed in = %v; want no session and no outage", unavailableErr, ok)
+	}
+}
