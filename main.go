@@ -38,10 +38,9 @@ func main() {
 
 // desk is everything build makes.
 type desk struct {
-	router   *echo.Echo
-	apptivo  *apptivo.Client
-	sessions *auth.Manager
-	metrics  *prometheus.Registry // served on METRICS_ADDR (metrics.go)
+	router  *echo.Echo
+	apptivo *apptivo.Client
+	metrics *prometheus.Registry // served on METRICS_ADDR (metrics.go)
 }
 
 // build makes every dependency of the desk from the configuration and the
@@ -86,7 +85,7 @@ func build(cfg config, db store.DB, logger *slog.Logger) (*desk, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &desk{router: router, apptivo: client, sessions: sessions, metrics: registry}, nil
+	return &desk{router: router, apptivo: client, metrics: registry}, nil
 }
 
 // run starts the desk and blocks until ctx ends, then shuts down gracefully.

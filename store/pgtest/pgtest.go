@@ -231,11 +231,7 @@ func (s *Server) Start() error {
 		// restart tests need.
 		"-c", "fsync=off", "-c", "full_page_writes=off")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// If the test binary dies (a panic, a -timeout), the server goes too:
-	// SIGQUIT is PostgreSQL's immediate shutdown. The kernel sends it when
-	// the thread that started the server ends, so that thread is kept
-	// until the server has exited.
-	cmd.SysProcAttr.Pdeathsig = syscall.SIGQUIT
+	stopWithTheTests(cmd)
 	started, done := make(chan error, 1), make(chan struct{})
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine, after the server
