@@ -178,7 +178,7 @@ func (ck *checker) row(k *rowKind, i int, values, was []string, existing bool, s
 		switch {
 		case ck.errs[key] != "":
 		case f.check != nil:
-			f.check(ck, key, v, existing)
+			f.check(ck, key, v)
 		default:
 			ck.text(key, v, f.label, f.limit)
 		}
@@ -205,7 +205,7 @@ func (ck *checker) pick(k *rowKind, f rowField, key, v string) {
 	}
 }
 
-func (ck *checker) phone(name, value string, existing bool) {
+func (ck *checker) phone(name, value string) {
 	v := strings.TrimSpace(value)
 	switch {
 	case v == "":
@@ -242,7 +242,7 @@ func regionLabel(region string) string {
 	return region
 }
 
-func (ck *checker) email(name, value string, existing bool) {
+func (ck *checker) email(name, value string) {
 	v := strings.TrimSpace(value)
 	if v == "" {
 		return // an emptied row is reported once, by row

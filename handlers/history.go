@@ -451,7 +451,7 @@ func undoEdit(fresh *apptivo.Customer, scs []apptivo.SectionChange, still bool) 
 				row.Ref, used[at] = entries[at].Ref, true
 			case !still && at >= 0 && at < len(sc.After):
 				for i, en := range entries {
-					if !used[i] && slicesEqual(en.Values, sc.After[at].Values) {
+					if !used[i] && slices.Equal(en.Values, sc.After[at].Values) {
 						row.Ref, used[i] = en.Ref, true
 						break
 					}
@@ -462,18 +462,6 @@ func undoEdit(fresh *apptivo.Customer, scs []apptivo.SectionChange, still bool) 
 		e.Lists = append(e.Lists, le)
 	}
 	return e
-}
-
-func slicesEqual(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // undoPreview is what undoing would change from the record as it is now.

@@ -76,7 +76,8 @@ func NewMetrics(reg prometheus.Registerer, src MetricsSources, logger *slog.Logg
 		saves: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "desk_saves_total",
 			Help: "Section saves by outcome: saved, conflict, refused or unknown (an update Apptivo refused, or whose landing is unknown), " +
-				"failed (Apptivo trouble before anything was sent), no_change, invalid, busy, unrecorded (saved, the history not written).",
+				"failed (Apptivo trouble before anything was sent), no_change, invalid, busy, unrecorded (saved, the history not written), " +
+				"no_database (the database was away, or the save lost its lock: nothing sent).",
 		}, []string{"outcome"}),
 		undos: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "desk_undos_total",
@@ -84,7 +85,7 @@ func NewMetrics(reg prometheus.Registerer, src MetricsSources, logger *slog.Logg
 		}, []string{"kind", "outcome"}),
 	}
 	// Every outcome from the start, so that a first one shows as a rise from 0.
-	for _, o := range []string{"saved", "conflict", "refused", "unknown", "failed", "no_change", "invalid", "busy", "unrecorded"} {
+	for _, o := range []string{"saved", "conflict", "refused", "unknown", "failed", "no_change", "invalid", "busy", "unrecorded", "no_database"} {
 		m.saves.WithLabelValues(o)
 		m.undos.WithLabelValues("undo", o)
 		m.undos.WithLabelValues("redo", o)

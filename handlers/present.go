@@ -24,14 +24,6 @@ const (
 	cardContact card = "contact"
 )
 
-// sections are the parts of the record the card's form edits.
-func (k card) sections() []apptivo.Section {
-	if k == cardName {
-		return []apptivo.Section{apptivo.SectionName}
-	}
-	return apptivo.ContactSections
-}
-
 // component picks the card out of a page model.
 func (k card) component(v views.Customer) templ.Component {
 	if k == cardName {

@@ -42,7 +42,7 @@ type rowField struct {
 	limit        int    // at most this many characters (text fields)
 	// check validates a value the person changed; nil for text, which is
 	// checked against limit, and pickers, which must offer the value.
-	check func(ck *checker, key, value string, existing bool)
+	check func(ck *checker, key, value string)
 	// unique, when set, is the key no two rows may share (duplicate is the error).
 	unique    func(ck *checker, value string) string
 	duplicate string

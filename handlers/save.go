@@ -42,8 +42,6 @@ type saveResult struct {
 	// unlike are the written sections Apptivo's answer holds otherwise
 	// than they were sent: saved, but not as the person saw it.
 	unlike []apptivo.Section
-	// changeID is the history entry of an update that reached Apptivo.
-	changeID int64
 }
 
 // notice is what a person is told after a save that went through.
@@ -195,7 +193,7 @@ func (a *app) send(ctx context.Context, client *apptivo.Client, fresh *apptivo.C
 	// update reached Apptivo either way.
 	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if res.changeID, err = h.AddChange(recordCtx, entry); err != nil {
+	if _, err = h.AddChange(recordCtx, entry); err != nil {
 		a.cfg.Logger.Error("recording a change", "request_id", who.requestID, "customer_id", fresh.ID(), "error", err.Error())
 		if res.outcome == outcomeSaved {
 			res = saveResult{outcome: outcomeUnrecorded, fresh: updated, plan: plan}
