@@ -111,7 +111,6 @@ func kindOf(s Section) *ListKind {
 	return nil
 }
 
-
 // Blank reports whether a row's content fields are all empty: a new row
 // like that is left out, never added as an empty entry.
 func (k *ListKind) Blank(values []string) bool {
