@@ -71,6 +71,9 @@ func TestExpiredSession(t *testing.T) {
 	b.openCustomer(id)
 	b.openSectionForm("name")
 	b.fill("#customerName", "Typed Before Expiry")
+	// The live preview answers while still signed in: one that answered after
+	// the expiry would put its message above the form just as Save is clicked.
+	b.waitFor(`document.getElementById('name-preview').innerText.includes('Typed Before Expiry')`, "the preview of the typed name")
 	e.sim.ResetRequests()
 
 	e.clock.Advance(31 * time.Minute) // past the 30-minute idle timeout
